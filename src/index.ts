@@ -1,0 +1,25 @@
+export { $, type RootShell } from './dollar.js';
+export { createShell, type Shell } from './shell/shell.js';
+export { ProcessPromise } from './shell/process-promise.js';
+export { ProcessResult, type ProcessResultFields } from './shell/result.js';
+export { within, type ShellOptions } from './shell/options.js';
+export { parseDuration, type Duration } from './shell/duration.js';
+export { quote } from './shell/quote.js';
+export {
+  FanoutError,
+  CommandError,
+  TimeoutError,
+  MaxBufferError,
+  ConnectionError,
+  SpawnError,
+  type ErrorCode,
+  type FanoutErrorOptions,
+} from './errors.js';
+export type { Target, SpawnRequest, RunningCommand, ExitStatus } from './targets/target.js';
+export { LocalTarget, localTarget } from './targets/local.js';
+export { resolveTarget } from './targets/resolve.js';
+export * from './targets/ssh/index.js';
+export * from './targets/docker/index.js';
+export * from './targets/kubernetes/index.js';
+export * from './parallel/index.js';
+export * from './fleet/index.js';

@@ -1,0 +1,2 @@
+/** `$.parallel`: run many commands at once. */
+export const parallel = {};

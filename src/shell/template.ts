@@ -1,0 +1,54 @@
+import { quote } from './quote.js';
+
+/** A value that may stand in a `$` template: each becomes one quoted argument, an array several. */
+export type TemplateValue = string | number | bigint | { readonly stdout: string } | readonly TemplateValue[];
+
+function describe(value: unknown): string {
+  if (value === null) return '`null`';
+  if (Array.isArray(value)) return 'an array';
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+function toWords(value: unknown, position: number): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value === 'number' || typeof value === 'bigint') return [String(value)];
+  if (Array.isArray(value)) return value.flatMap((item) => toWords(item, position));
+  if (typeof value === 'object' && value !== null && 'stdout' in value && typeof value.stdout === 'string') {
+    return [value.stdout.trim()];
+  }
+  throw new TypeError(
+    `Expected interpolated value #${position} to be a string, number, command result or array of them, got ${describe(value)}`,
+  );
+}
+
+/**
+ * Builds a command line from a template, quoting each interpolated value for a POSIX shell.
+ *
+ * @example
+ * buildCommand(['ls ', ''], [['-l', 'my dir']]) // "ls -l 'my dir'"
+ */
+export function buildCommand(strings: readonly string[], values: readonly unknown[]): string {
+  let command = strings[0] ?? '';
+  for (let index = 0; index < values.length; index++) {
+    command +=
+      toWords(values[index], index + 1)
+        .map(quote)
+        .join(' ') + (strings[index + 1] ?? '');
+  }
+  return command;
+}
+
+/**
+ * Builds a command line from a template without quoting: values are pasted in as they are.
+ *
+ * @example
+ * buildRawCommand(['', ''], ['echo 1']) // 'echo 1'
+ */
+export function buildRawCommand(strings: readonly string[], values: readonly unknown[]): string {
+  let command = strings[0] ?? '';
+  for (let index = 0; index < values.length; index++) {
+    command += toWords(values[index], index + 1).join(' ') + (strings[index + 1] ?? '');
+  }
+  if (command.includes('\0')) throw new TypeError('Cannot pass a NUL byte to a shell command');
+  return command;
+}

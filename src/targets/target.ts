@@ -1,0 +1,47 @@
+import type { Readable } from 'node:stream';
+
+/** What a target needs to start one command. */
+export interface SpawnRequest {
+  /** The command line, run by a POSIX `sh -c` on the target. */
+  readonly command: string;
+  /** Working directory on the target; the target's default when undefined. */
+  readonly cwd: string | undefined;
+  /** Variables added to the target's own environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Standard input; when undefined the command reads end-of-file at once. */
+  readonly stdin: Buffer | Readable | undefined;
+  readonly onStdout: (chunk: Buffer) => void;
+  readonly onStderr: (chunk: Buffer) => void;
+}
+
+/** How a command ended: an exit code, or the signal that ended it. */
+export interface ExitStatus {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A command a target has started. */
+export interface RunningCommand {
+  /**
+   * Settles once the command has ended and all its output has been delivered. Rejects with a FanoutError
+   * (a ConnectionError, say) when the target cannot tell how the command ended: never a made-up exit 0.
+   */
+  readonly exited: Promise<ExitStatus>;
+  /**
+   * Sends `signal` to the command's whole process group, wherever it runs. Best effort: never throws.
+   * After `SIGKILL`, `exited` must settle promptly even when the target is unreachable.
+   */
+  kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Somewhere commands run: the local machine, an SSH host, a container, a pod. Timeouts, retries and output
+ * handling are composed around a target by the shell, never built into it.
+ */
+export interface Target {
+  /** Names the target in results and errors: `local`, `ssh://user@host:22`, `docker://app` … */
+  readonly id: string;
+  spawn(request: SpawnRequest): RunningCommand;
+  /** Releases connections and kills what still runs. The target may be used again afterwards. */
+  dispose(): Promise<void>;
+}
