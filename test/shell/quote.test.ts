@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { $ } from '../../src/index.js';
+import { quote } from '../../src/shell/quote.js';
+import { buildCommand, buildRawCommand } from '../../src/shell/template.js';
+
+/** Values that a careless quoter lets the shell interpret. Each must arrive as exactly one argument. */
+const HOSTILE: Array<[string, string]> = [
+  ['empty string', ''],
+  ['space', 'a b'],
+  ['single quote', "it's"],
+  ['only quotes', `'"'"'`],
+  ['double quote', 'say "hi"'],
+  ['command substitution', '$(touch /tmp/fanout-pwned)'],
+  ['backticks', '`touch /tmp/fanout-pwned`'],
+  ['variable', '$HOME ${PATH}'],
+  ['semicolon', 'a; touch /tmp/fanout-pwned'],
+  ['pipe', 'a | cat'],
+  ['and-and', 'true && touch /tmp/fanout-pwned'],
+  ['redirection', '> /tmp/fanout-pwned'],
+  ['newlines', 'line one\nline two\n'],
+  ['carriage return and tab', 'a\r\tb'],
+  ['glob star', '*'],
+  ['glob question', '/e?c'],
+  ['brace expansion', '{a,b}'],
+  ['tilde', '~'],
+  ['tilde path', '~root/x'],
+  ['assignment-looking word', 'A=b'],
+  ['leading dash', '-rf'],
+  ['backslashes', 'a\\b\\\\c\\'],
+  ['exclamation and hash', '!# not a comment'],
+  ['unicode', 'héllo wörld ✓ 日本語 🚀'],
+  ['ANSI-C looking', "$'\\x41'"],
+  ['percent and at', '%s@host:path'],
+  ['very long', 'x'.repeat(100_000) + "'" + 'y'.repeat(1000)],
+];
+
+/** Runs printf in the target shell and returns the arguments it received, NUL-separated. */
+async function argvOf(...values: unknown[]): Promise<string[]> {
+  const out = (await $`printf '%s\\0' ${values}`.buffer()).toString('utf8');
+  return out.split('\0').slice(0, -1);
+}
+
+describe('quote', () => {
+  it.each(HOSTILE)('passes %s to the program as exactly one argument', async (_name, value) => {
+    expect(await argvOf(value)).toEqual([value]);
+  });
+
+  it('passes the whole hostile corpus in one command, argument for argument', async () => {
+    const values = HOSTILE.map(([, value]) => value);
+    expect(await argvOf(...values)).toEqual(values);
+  });
+
+  it('leaves plain words unquoted so command lines stay readable', () => {
+    expect(quote('web-1.example.com:/srv/app')).toBe('web-1.example.com:/srv/app');
+    expect(quote('a b')).toBe("'a b'");
+    expect(quote('A=b')).toBe("'A=b'");
+  });
+
+  it('rejects a NUL byte', () => {
+    expect(() => quote('a\0b')).toThrow(TypeError);
+    expect(() => $`echo ${'a\0b'}`).toThrow(TypeError);
+  });
+});
+
+describe('template', () => {
+  it('expands an array into several quoted arguments', async () => {
+    expect(await argvOf(['a b', 'c', "d'e"])).toEqual(['a b', 'c', "d'e"]);
+  });
+
+  it('expands an empty array into no arguments', async () => {
+    expect(await $`set -- ${[]}; echo $#`.text()).toBe('0');
+  });
+
+  it('turns numbers and bigints into strings', () => {
+    expect(buildCommand(['echo ', ' ', ''], [42, 10n ** 20n])).toBe('echo 42 100000000000000000000');
+  });
+
+  it('interpolates a command result as its trimmed stdout', async () => {
+    const name = await $`echo '  two words  '`;
+    expect(await argvOf(name)).toEqual(['two words']);
+  });
+
+  it.each([
+    ['null', null],
+    ['undefined', undefined],
+    ['an object', { a: 1 }],
+    ['a boolean', true],
+    ['a function', () => 1],
+  ])('rejects %s with a TypeError naming its position', (_name, value) => {
+    expect(() => buildCommand(['echo ', ' ', ''], ['ok', value])).toThrow(/interpolated value #2/);
+  });
+
+  it('pastes values unquoted with $.raw', async () => {
+    expect(buildRawCommand(['', ''], ['echo 1'])).toBe('echo 1');
+    expect(await $.raw`${'echo 1; echo 2'}`.lines()).toEqual(['1', '2']);
+  });
+});

@@ -1,0 +1,22 @@
+import { execFileSync } from 'node:child_process';
+
+/** Command lines of the processes on this machine whose arguments contain `marker`. */
+export function processesMatching(marker: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes(marker) && !line.startsWith('ps '));
+}
+
+/** A marker unique to this call, to tell a test's processes apart from every other's: `sleep 100.<n>`. */
+export function uniqueSleep(): { command: string; marker: string } {
+  const marker = `100.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+  return { command: `sleep ${marker}`, marker: `sleep ${marker}` };
+}
+
+/** Waits until `check` returns true, or fails after `timeoutMs`. */
+export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
