@@ -1,11 +1,31 @@
 import type { Target } from '../target.js';
+import { resolveKubeConfig } from './kubeconfig.js';
+import { formatKubernetesId, parseKubernetesSpec, type KubernetesTargetOptions } from './spec.js';
+import { KubernetesTarget } from './target.js';
 
-/** Which pod and container, and how to reach the cluster. */
-export interface KubernetesTargetOptions {
-  readonly pod: string;
-}
+export type { KubernetesTargetOptions } from './spec.js';
 
-/** A target that runs commands in a Kubernetes pod. */
+/**
+ * A target that runs commands in a Kubernetes pod through the API server's exec WebSocket. Accepts
+ * `'namespace/pod:container'` (namespace and container optional), `k8s://namespace/pod/container` (optional
+ * `?context=name`) or an options object. The kubeconfig is read here, once: a bad spec, a missing
+ * kubeconfig or an unknown context throws a `CONFIG_INVALID` FanoutError at once.
+ *
+ * @example
+ * const api = createKubernetesTarget({ namespace: 'web', pod: 'api-7f9c', container: 'app', context: 'prod' });
+ * await createShell(api)`nginx -s reload`;
+ * await $.k8s('web/api-7f9c:app')`cat /etc/os-release`;
+ */
 export function createKubernetesTarget(spec: string | KubernetesTargetOptions): Target {
-  throw new Error(`The Kubernetes target is not built yet: ${JSON.stringify(spec)}`);
+  const parsed = parseKubernetesSpec(spec);
+  const shown = formatKubernetesId(parsed.namespace ?? '<context namespace>', parsed.pod, parsed.container);
+  const kube = resolveKubeConfig({ kubeconfig: parsed.kubeconfig, context: parsed.context }, shown);
+  const namespace = parsed.namespace ?? kube.namespace;
+  return new KubernetesTarget(formatKubernetesId(namespace, parsed.pod, parsed.container), {
+    config: kube.config,
+    namespace,
+    pod: parsed.pod,
+    container: parsed.container,
+    connectTimeoutMs: parsed.connectTimeoutMs,
+  });
 }

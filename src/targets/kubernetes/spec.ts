@@ -1,0 +1,139 @@
+import { FanoutError } from '../../errors.js';
+import { parseDuration, type Duration } from '../../shell/duration.js';
+
+/** How long opening an exec may take when the spec does not say. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+/** A pod and container as the user named them; what the kubeconfig supplies is still missing. */
+export interface KubernetesSpec {
+  readonly pod: string;
+  readonly namespace: string | undefined;
+  readonly container: string | undefined;
+  readonly context: string | undefined;
+  readonly kubeconfig: string | undefined;
+  readonly connectTimeoutMs: number;
+}
+
+const KNOWN_OPTIONS = new Set(['pod', 'namespace', 'container', 'context', 'kubeconfig', 'connectTimeout']);
+
+/** Pod and namespace names: DNS-1123 subdomains. */
+const SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Container names: DNS-1123 labels. */
+const LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function invalid(spec: string, reason: string): FanoutError {
+  return new FanoutError(`Invalid Kubernetes target \`${spec}\`: ${reason}`, {
+    code: 'CONFIG_INVALID',
+    target: spec.startsWith('k8s://') ? spec : `k8s://${spec}`,
+  });
+}
+
+function validate(spec: KubernetesSpec, shown: string): KubernetesSpec {
+  if (!SUBDOMAIN.test(spec.pod)) throw invalid(shown, `pod name \`${spec.pod}\` is not a DNS-1123 name`);
+  if (spec.namespace !== undefined && !SUBDOMAIN.test(spec.namespace))
+    throw invalid(shown, `namespace \`${spec.namespace}\` is not a DNS-1123 name`);
+  if (spec.container !== undefined && !LABEL.test(spec.container))
+    throw invalid(shown, `container name \`${spec.container}\` is not a DNS-1123 label`);
+  if (spec.context === '') throw invalid(shown, 'context is empty');
+  if (spec.kubeconfig === '') throw invalid(shown, 'kubeconfig path is empty');
+  return spec;
+}
+
+/** `k8s://namespace/pod/container?context=name`; namespace and container may be left out (`k8s://pod`). */
+function parseUri(uri: string): KubernetesSpec {
+  const [path = '', query = ''] = uri.slice('k8s://'.length).split('?', 2);
+  const parts = path.split('/');
+  if (parts.some((part) => part === '') || parts.length > 3)
+    throw invalid(uri, 'expected k8s://pod, k8s://namespace/pod or k8s://namespace/pod/container');
+  const params = new URLSearchParams(query);
+  for (const key of params.keys())
+    if (key !== 'context') throw invalid(uri, `unknown query parameter \`${key}\` (only \`context\`)`);
+  const [first = '', second, third] = parts;
+  return {
+    pod: second ?? first,
+    namespace: second === undefined ? undefined : first,
+    container: third,
+    context: params.get('context') ?? undefined,
+    kubeconfig: undefined,
+    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+  };
+}
+
+/** `namespace/pod:container`; namespace and container may be left out (`pod`, `pod:container`). */
+function parseShort(spec: string): KubernetesSpec {
+  const match = /^(?:([^/:]+)\/)?([^/:]+)(?::([^/:]+))?$/.exec(spec);
+  if (!match) throw invalid(spec, 'expected pod, pod:container, namespace/pod or namespace/pod:container');
+  return {
+    pod: match[2] ?? '',
+    namespace: match[1],
+    container: match[3],
+    context: undefined,
+    kubeconfig: undefined,
+    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+  };
+}
+
+/** Which pod and container, and how to reach the cluster. */
+export interface KubernetesTargetOptions {
+  /** The pod's name. */
+  readonly pod: string;
+  /** The pod's namespace. Default: the context's namespace, else `default`. */
+  readonly namespace?: string | undefined;
+  /** The container. Default: the pod's default container (the API server picks it). */
+  readonly container?: string | undefined;
+  /** The kubeconfig context. Default: its `current-context`. */
+  readonly context?: string | undefined;
+  /** A kubeconfig file. Default: `$KUBECONFIG`, then `~/.kube/config`, then the in-cluster service account. */
+  readonly kubeconfig?: string | undefined;
+  /** Opening each exec (TCP, TLS, credentials, the WebSocket upgrade). Default: `'15s'`. */
+  readonly connectTimeout?: Duration | undefined;
+}
+
+/**
+ * Reads a Kubernetes target spec in any of its three forms and checks the names.
+ *
+ * @example
+ * parseKubernetesSpec('web/api-7f9c:app') // { namespace: 'web', pod: 'api-7f9c', container: 'app', … }
+ * parseKubernetesSpec('k8s://web/api-7f9c/app?context=prod')
+ */
+export function parseKubernetesSpec(spec: string | KubernetesTargetOptions): KubernetesSpec {
+  if (typeof spec === 'string') {
+    return validate(spec.startsWith('k8s://') ? parseUri(spec) : parseShort(spec), spec);
+  }
+  if (typeof spec !== 'object' || spec === null || typeof spec.pod !== 'string')
+    throw new TypeError(`Expected a Kubernetes target spec string or { pod, … }, got \`${String(spec)}\``);
+  for (const key of Object.keys(spec))
+    if (!KNOWN_OPTIONS.has(key))
+      throw new TypeError(`Unknown Kubernetes option \`${key}\`; known: ${[...KNOWN_OPTIONS].join(', ')}`);
+  for (const key of ['namespace', 'container', 'context', 'kubeconfig'] as const) {
+    const value = spec[key];
+    if (value !== undefined && typeof value !== 'string')
+      throw new TypeError(`Expected \`${key}\` to be a string, got \`${String(value)}\` (${typeof value})`);
+  }
+  const shown = `${spec.namespace ?? ''}${spec.namespace === undefined ? '' : '/'}${spec.pod}`;
+  return validate(
+    {
+      pod: spec.pod,
+      namespace: spec.namespace,
+      container: spec.container,
+      context: spec.context,
+      kubeconfig: spec.kubeconfig,
+      connectTimeoutMs:
+        spec.connectTimeout === undefined
+          ? DEFAULT_CONNECT_TIMEOUT_MS
+          : parseDuration(spec.connectTimeout, 'connectTimeout'),
+    },
+    shown,
+  );
+}
+
+/**
+ * The id a target carries in results and errors: `k8s://namespace/pod/container`, or without the
+ * container when the pod's default container is used.
+ *
+ * @example
+ * formatKubernetesId('web', 'api-7f9c', 'app') // 'k8s://web/api-7f9c/app'
+ */
+export function formatKubernetesId(namespace: string, pod: string, container: string | undefined): string {
+  return `k8s://${namespace}/${pod}${container === undefined ? '' : `/${container}`}`;
+}
