@@ -1,11 +1,22 @@
 import type { Target } from '../target.js';
+import { normalizeDockerOptions, type DockerTargetOptions } from './options.js';
+import { DockerTarget } from './target.js';
 
-/** Which container, and how to run commands in it. */
-export interface DockerTargetOptions {
-  readonly container: string;
-}
+export type { DockerTargetOptions } from './options.js';
 
-/** A target that runs commands in a Docker container. */
+/**
+ * A target that runs commands in a Docker container through the Engine API (dockerode): `'app'`,
+ * `'docker://app'`, `{ container, user, workdir, env, socketPath }`, or `{ image }` for a throwaway
+ * container that `dispose()` removes. The options are checked here; the daemon is first contacted by a command.
+ *
+ * @example
+ * const app = createShell(createDockerTarget({ container: 'app', user: 'www-data' }));
+ * await app`php artisan migrate`;
+ *
+ * const scratch = createDockerTarget({ image: 'alpine:3' });
+ * await createShell(scratch)`apk --version`;
+ * await scratch.dispose(); // removes the container
+ */
 export function createDockerTarget(spec: string | DockerTargetOptions): Target {
-  throw new Error(`The Docker target is not built yet: ${JSON.stringify(spec)}`);
+  return new DockerTarget(normalizeDockerOptions(spec));
 }
