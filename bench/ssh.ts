@@ -1,0 +1,118 @@
+/**
+ * `npm run bench:ssh`: fanout's SSH target beside OpenSSH + xargs (with and without ControlPersist), pssh,
+ * pdsh, GNU parallel -S and a bare ssh2 loop, in the same run, against the same 8 local sshd fixtures.
+ *
+ * W2: `echo hi` once on each of 8 fresh hosts (new connections). W3: 400 commands spread over the 8 hosts at
+ * concurrency 16, connections opened inside the measurement. Prints the median wall time of each and the
+ * ratio to fanout. BENCH_RUNS (default 3) sets the runs per cell of the in-process tools (fanout, bare
+ * ssh2), BENCH_PEER_RUNS (default 1) those of the others.
+ */
+import { $ } from '../src/dollar.js';
+import { closeSshConnections } from '../src/targets/ssh/index.js';
+import type { SshTargetOptions } from '../src/targets/ssh/index.js';
+import { startSshFixtures, type SshFixtureInfo } from '../test/support/sshd.js';
+import { createPeers, stopControlMasters, type Peer, type Workload } from './ssh-peers.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** The OpenSSH-based peers take minutes per W3 run on a busy 2-core machine. */
+const PEER_RUNS = Number(process.env.BENCH_PEER_RUNS ?? 1);
+
+function fanoutPeer(info: SshFixtureInfo): Peer {
+  const options = (index: number): SshTargetOptions => {
+    const host = info.hosts[index]!;
+    return {
+      host: host.host,
+      port: host.port,
+      user: host.user,
+      identityFile: info.identityFile,
+      knownHostsFile: info.knownHostsFile,
+      configFile: false,
+      agent: false,
+    };
+  };
+  return {
+    name: 'fanout $.ssh',
+    inProcess: true,
+    async run(_, workload) {
+      const shells = info.hosts.map((_, index) => $.ssh(options(index)));
+      let ok = 0;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: workload.concurrency }, async () => {
+          while (next < workload.jobs.length) {
+            const [host, arg] = workload.jobs[next++]!;
+            if ((await shells[host]!`echo ${arg}`.text()) === arg) ok++;
+          }
+        }),
+      );
+      await closeSshConnections();
+      return ok;
+    },
+  };
+}
+
+async function measure(peer: Peer, info: SshFixtureInfo, workload: Workload): Promise<string> {
+  if (peer.missing) return `skipped (${peer.missing})`;
+  const times: number[] = [];
+  const runs = peer.inProcess ? RUNS : PEER_RUNS;
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    let ok: number;
+    try {
+      ok = await peer.run(info, workload);
+    } catch (error) {
+      return `failed: ${(error as Error).message.split('\n')[0]!.slice(0, 60)}`;
+    } finally {
+      if (peer.name.includes('ControlPersist')) await stopControlMasters(info);
+    }
+    times.push((performance.now() - started) / 1000);
+    if (ok !== workload.jobs.length) return `wrong: ${ok}/${workload.jobs.length} correct`;
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!.toFixed(2);
+}
+
+async function main(): Promise<void> {
+  const fixtures = await startSshFixtures(8);
+  const { info } = fixtures;
+  try {
+    const hosts = info.hosts.length;
+    const workloads: Workload[] = [
+      { name: 'W2', jobs: info.hosts.map((_, i) => [i, 'hi'] as const), concurrency: hosts },
+      {
+        name: 'W3',
+        jobs: Array.from({ length: 400 }, (_, i) => [i % hosts, `n${i}`] as const),
+        concurrency: 16,
+      },
+    ];
+    const peers = [fanoutPeer(info), ...createPeers(info)];
+    const rows: Array<[string, string, string]> = [];
+    for (const peer of peers) {
+      const cells = [] as string[];
+      for (const workload of workloads) cells.push(await measure(peer, info, workload));
+      rows.push([peer.name, cells[0]!, cells[1]!]);
+      console.error(`${peer.name}: W2 ${cells[0]} s, W3 ${cells[1]} s`);
+    }
+    const base = rows[0]!;
+    const ratio = (cell: string, reference: string) =>
+      Number.isFinite(Number(cell)) ? `${(Number(cell) / Number(reference)).toFixed(2)}×` : '';
+    const width = Math.max(...rows.map((row) => row[0].length));
+    console.log(
+      `\nSSH benchmark, ${hosts} sshd fixtures on loopback, median of ${RUNS} runs in-process, ${PEER_RUNS} for the others (seconds; ratio = tool / fanout)`,
+    );
+    console.log(
+      `${'tool'.padEnd(width)}  ${'W2 s'.padStart(8)} ${'ratio'.padStart(7)}  ${'W3 s'.padStart(8)} ${'ratio'.padStart(7)}`,
+    );
+    for (const [name, w2, w3] of rows) {
+      const cell = (value: string) => (Number.isFinite(Number(value)) ? value.padStart(8) : value);
+      console.log(
+        `${name.padEnd(width)}  ${cell(w2)} ${ratio(w2, base[1]).padStart(7)}  ${cell(w3)} ${ratio(w3, base[2]).padStart(7)}`,
+      );
+    }
+  } finally {
+    await closeSshConnections();
+    await fixtures.stop();
+  }
+}
+
+await main();

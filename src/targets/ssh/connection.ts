@@ -1,0 +1,270 @@
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Client, ClientChannel } from 'ssh2';
+import { SshFailure } from './failure.js';
+import type { SshSettings } from './settings.js';
+import { GroupKiller } from './remote-kill.js';
+import { Slots } from './slots.js';
+
+/** ssh2 sends `keepalive@openssh.com` through its protocol object; its own timer would keep Node alive. */
+interface PingableClient {
+  readonly _protocol?: { ping(): void };
+}
+
+function isChannelOpenFailure(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('(SSH) Channel open failure');
+}
+
+const OPEN_FAILURE_BACKOFF_MS = 25;
+/** Refusals in a row, with no channel of ours open, before a channel open failure is a real failure. */
+const MAX_IDLE_REFUSALS = 5;
+
+/**
+ * One authenticated SSH connection: channels capped by `maxChannels` with a queue behind, "Channel open
+ * failure" taken as back-pressure, SSH-level keepalive on its own unref'd timer, an idle timeout, and a
+ * socket that keeps Node alive only while the connection has work.
+ */
+export class Connection {
+  readonly settings: SshSettings;
+  readonly client: Client;
+  readonly #socket: net.Socket | undefined;
+  readonly #jump: Connection | undefined;
+  readonly #slots: Slots;
+  readonly #lostListeners = new Set<(failure: SshFailure) => void>();
+  /** Connections that jump through this one: it is not closed for idleness while they exist. */
+  #dependants = 0;
+  /** Dependants that are busy: the socket stays ref'd for them. */
+  #holds = 0;
+  #holdingJump = false;
+  #pinningJump = false;
+  #closed = false;
+  #lastSeen = Date.now();
+  #idleTimer: NodeJS.Timeout | undefined;
+  readonly #keepaliveTimer: NodeJS.Timeout | undefined;
+  /** Learnt from the first command's report: the login shell is /bin/sh, so commands skip one exec. */
+  loginShellIsSh = false;
+  /** Set for root logins, whose SSH signal requests sshd 9.2 ignores. */
+  readonly killer: GroupKiller | undefined;
+  #openChannels = 0;
+  #background = 0;
+  #peakChannels = 0;
+
+  constructor(settings: SshSettings, client: Client, transport: Duplex, jump: Connection | undefined) {
+    this.settings = settings;
+    this.client = client;
+    this.#jump = jump;
+    this.#socket = 'setNoDelay' in transport ? (transport as net.Socket) : undefined;
+    this.#slots = new Slots(settings.maxChannels);
+    if (jump) {
+      jump.#dependants++;
+      this.#pinningJump = true;
+    }
+    transport.on('data', () => (this.#lastSeen = Date.now()));
+    client.on('error', () => {});
+    client.on('close', () =>
+      this.#lose(
+        new SshFailure('CONNECTION_LOST', `Connection to ${settings.hostname}:${settings.port} was lost`),
+      ),
+    );
+    if (settings.keepaliveMs > 0) {
+      this.#keepaliveTimer = setInterval(() => this.#keepalive(), settings.keepaliveMs);
+      this.#keepaliveTimer.unref();
+    }
+    this.#update();
+    this.killer = settings.user === 'root' ? new GroupKiller(this) : undefined;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get stats() {
+    return {
+      activeChannels: this.#openChannels,
+      queuedChannels: this.#slots.pending,
+      peakChannels: this.#peakChannels,
+      channelLimit: this.#slots.limit,
+    };
+  }
+
+  /** Calls `listener` once if the connection drops (not when closed on purpose). */
+  onLost(listener: (failure: SshFailure) => void): () => void {
+    this.#lostListeners.add(listener);
+    return () => this.#lostListeners.delete(listener);
+  }
+
+  #hold(delta: 1 | -1): void {
+    this.#holds += delta;
+    this.#update();
+  }
+
+  /**
+   * Opens a session channel and runs `line` once a channel slot is free. A server that refuses the channel
+   * (MaxSessions reached) lowers the cap and the request waits for a slot again. Rejects with an SshFailure
+   * that is `retryable` when nothing was sent (the connection closed while queued). `onSent` is called when
+   * the request leaves: from then on the command may run even if no channel comes back.
+   */
+  async exec(
+    line: string,
+    options: { priority?: boolean; background?: boolean; signal?: AbortSignal; onSent?: () => void } = {},
+  ): Promise<ClientChannel> {
+    let refusals = 0;
+    for (;;) {
+      if (this.#closed) throw this.#closedFailure();
+      if (options.priority) this.#slots.force();
+      else await this.#acquire(options.signal);
+      try {
+        const opening = this.#open(line);
+        options.onSent?.();
+        const channel = await opening;
+        if (options.background) {
+          // A helper channel: holds a slot but is not work that keeps the connection busy.
+          this.#background++;
+          this.#update();
+          channel.once('close', () => {
+            this.#background--;
+            this.#release();
+          });
+          return channel;
+        }
+        this.#peakChannels = Math.max(this.#peakChannels, ++this.#openChannels);
+        channel.once('close', () => {
+          this.#openChannels--;
+          this.#release();
+        });
+        return channel;
+      } catch (error) {
+        this.#release();
+        if (!isChannelOpenFailure(error) || this.#closed || options.priority) throw this.#wrap(error);
+        if (this.#slots.active === 0 && ++refusals >= MAX_IDLE_REFUSALS) throw this.#wrap(error);
+        // The server allows fewer sessions than we thought: keep to what it holds now.
+        this.#slots.limit = Math.max(1, this.#slots.active);
+        await new Promise((resolve) => setTimeout(resolve, OPEN_FAILURE_BACKOFF_MS * (1 + Math.random())));
+      }
+    }
+  }
+
+  /** Ends the connection; commands still running on it fail with CONNECTION_LOST. */
+  close(): void {
+    if (this.#closed) return;
+    this.#lose(
+      new SshFailure(
+        'CONNECTION_LOST',
+        `Connection to ${this.settings.hostname}:${this.settings.port} was closed`,
+      ),
+    );
+    this.client.end();
+    // A server that does not answer the disconnect must not keep us waiting.
+    setTimeout(() => this.client.destroy(), 1000).unref();
+  }
+
+  async #acquire(signal: AbortSignal | undefined): Promise<void> {
+    this.#clearIdle();
+    this.#update(true);
+    try {
+      await this.#slots.acquire(signal);
+    } catch (error) {
+      this.#update();
+      throw error;
+    }
+    if (this.#closed) {
+      this.#slots.release();
+      throw this.#closedFailure();
+    }
+  }
+
+  #release(): void {
+    this.#slots.release();
+    this.#update();
+  }
+
+  #open(line: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(line, (error, channel) => (error ? reject(error) : resolve(channel)));
+    });
+  }
+
+  #wrap(error: unknown): SshFailure {
+    if (error instanceof SshFailure) return error;
+    const where = `${this.settings.hostname}:${this.settings.port}`;
+    if (this.#closed)
+      return new SshFailure('CONNECTION_LOST', `Connection to ${where} was lost`, { cause: error });
+    return new SshFailure('CONNECTION_FAILED', `${where} refused to open a channel`, { cause: error });
+  }
+
+  #closedFailure(): SshFailure {
+    return new SshFailure(
+      'CONNECTION_LOST',
+      `Connection to ${this.settings.hostname}:${this.settings.port} closed`,
+      {
+        retryable: true,
+      },
+    );
+  }
+
+  #lose(failure: SshFailure): void {
+    const wasClosed = this.#closed;
+    this.#closed = true;
+    this.#teardown(this.#closedFailure());
+    if (wasClosed) return;
+    for (const listener of this.#lostListeners) listener(failure);
+    this.#lostListeners.clear();
+  }
+
+  #teardown(queued: SshFailure): void {
+    clearInterval(this.#keepaliveTimer);
+    this.#clearIdle();
+    this.#slots.rejectAll(queued);
+    const jump = this.#jump;
+    if (!jump) return;
+    if (this.#holdingJump) jump.#hold(-1);
+    this.#holdingJump = false;
+    if (this.#pinningJump) {
+      this.#pinningJump = false;
+      jump.#dependants--;
+      jump.#update();
+    }
+  }
+
+  #keepalive(): void {
+    const silentMs = Date.now() - this.#lastSeen;
+    if (silentMs >= this.settings.keepaliveMs * (this.settings.keepaliveCountMax + 1)) {
+      this.#lose(
+        new SshFailure(
+          'CONNECTION_LOST',
+          `${this.settings.hostname}:${this.settings.port} stopped answering keepalives`,
+        ),
+      );
+      this.client.destroy();
+      return;
+    }
+    if (silentMs >= this.settings.keepaliveMs) (this.client as unknown as PingableClient)._protocol?.ping();
+  }
+
+  #clearIdle(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  /** Refs the socket while there is work, so that an idle pool never keeps a script from ending. */
+  #update(busyNow = false): void {
+    if (this.#closed) return;
+    const busy =
+      busyNow || this.#slots.active - this.#background > 0 || this.#slots.pending > 0 || this.#holds > 0;
+    if (this.#jump && busy !== this.#holdingJump) {
+      this.#holdingJump = busy;
+      this.#jump.#hold(busy ? 1 : -1);
+    }
+    if (busy) {
+      this.#clearIdle();
+      this.#socket?.ref();
+      return;
+    }
+    this.#socket?.unref();
+    if (this.#dependants > 0) return this.#clearIdle();
+    if (!this.#idleTimer) {
+      this.#idleTimer = setTimeout(() => this.close(), this.settings.idleTimeoutMs);
+      this.#idleTimer.unref();
+    }
+  }
+}

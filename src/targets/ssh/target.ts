@@ -1,0 +1,91 @@
+import type { RunningCommand, SpawnRequest, Target } from '../target.js';
+import { SshCommand } from './command.js';
+import { parseSshSpec, validateSshOptions, type SshTargetOptions } from './options.js';
+import { closeAllConnections, closeIdleConnection } from './pool.js';
+import { resolveSshSettings, type SshSettings } from './settings.js';
+
+/** Every command still running on any SSH target, for `closeSshConnections()` and process exit. */
+const running = new Set<SshCommand>();
+
+let exitHookInstalled = false;
+
+/** On exit, ask sshd to KILL what still runs (best effort: a signal request needs no round trip). */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const command of running) command.kill('SIGKILL');
+    closeAllConnections();
+  });
+}
+
+async function killAll(commands: Iterable<SshCommand>): Promise<void> {
+  const list = [...commands];
+  for (const command of list) command.kill('SIGKILL');
+  await Promise.allSettled(list.map((command) => command.exited));
+}
+
+/**
+ * Runs commands on one SSH host over the module-wide connection pool. Cheap to create: targets for the
+ * same (user, host, port, credentials) share one connection. Make one with `createSshTarget`.
+ *
+ * @example
+ * const target = createSshTarget('deploy@web1');
+ * console.log(target.id); // ssh://deploy@web1:22
+ */
+export class SshTarget implements Target {
+  readonly id: string;
+  readonly settings: SshSettings;
+  readonly #running = new Set<SshCommand>();
+
+  constructor(settings: SshSettings) {
+    this.settings = settings;
+    this.id = settings.id;
+  }
+
+  spawn(request: SpawnRequest): RunningCommand {
+    installExitHook();
+    const command = new SshCommand(this.settings, request);
+    this.#running.add(command);
+    running.add(command);
+    const forget = (): void => {
+      this.#running.delete(command);
+      running.delete(command);
+    };
+    command.exited.then(forget, forget);
+    return command;
+  }
+
+  /** Kills this target's running commands and closes its pooled connection unless other targets use it. */
+  async dispose(): Promise<void> {
+    await killAll(this.#running);
+    closeIdleConnection(this.settings);
+  }
+}
+
+/**
+ * A target that runs commands on an SSH host: `user@host:port`, `ssh://user@host:port`, an ssh_config alias,
+ * or options. The ssh_config file is read here, once; errors in options throw a TypeError, errors in the
+ * config a FanoutError with code CONFIG_INVALID.
+ *
+ * @example
+ * const web = createSshTarget('deploy@web1:2222');
+ * await createShell(web)`uptime`;
+ * const lab = createSshTarget({ host: 'lab', configFile: './ssh_config', hostKeyPolicy: 'accept-new' });
+ */
+export function createSshTarget(spec: string | SshTargetOptions): SshTarget {
+  const options = typeof spec === 'string' ? parseSshSpec(spec) : validateSshOptions(spec);
+  return new SshTarget(resolveSshSettings(options));
+}
+
+/**
+ * Kills every command still running on SSH targets and closes every pooled connection. Scripts end on
+ * their own without it (idle connections do not keep Node alive); call it to end at once.
+ *
+ * @example
+ * try { await main(); } finally { await closeSshConnections(); }
+ */
+export async function closeSshConnections(): Promise<void> {
+  await killAll(running);
+  closeAllConnections();
+}

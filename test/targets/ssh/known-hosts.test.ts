@@ -1,0 +1,77 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  checkHostKey,
+  fingerprint,
+  knownHostsName,
+  matchesHost,
+  parseKnownHosts,
+} from '../../../src/targets/ssh/known-hosts.js';
+
+function blob(type: string, body: string): Buffer {
+  const name = Buffer.from(type);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(name.length);
+  return Buffer.concat([length, name, Buffer.from(body)]);
+}
+
+function hashed(name: string): string {
+  const salt = randomBytes(20);
+  return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+}
+
+const keyA = blob('ssh-ed25519', 'key-a');
+const keyB = blob('ssh-ed25519', 'key-b');
+const rsa = blob('ssh-rsa', 'key-r');
+const line = (patterns: string, key: Buffer, marker = '') =>
+  `${marker}${patterns} ssh-ed25519 ${key.toString('base64')}`;
+
+describe('known_hosts', () => {
+  it.each([
+    ['web1', 22, 'web1'],
+    ['127.0.0.3', 2222, '[127.0.0.3]:2222'],
+  ])('names %s:%i as %s', (host, port, name) => {
+    expect(knownHostsName(host, port)).toBe(name);
+  });
+
+  it.each([
+    ['web1,web2', 'web2', true],
+    ['*.example.com', 'a.example.com', true],
+    ['*.example.com,!bad.example.com', 'bad.example.com', false],
+    ['[127.0.0.3]:2222', '[127.0.0.3]:2222', true],
+    ['[127.0.0.3]:2222', '127.0.0.3', false],
+    ['web?', 'web1', true],
+  ])('pattern %s matches %s: %s', (patterns, name, expected) => {
+    expect(matchesHost(patterns, name)).toBe(expected);
+  });
+
+  it('matches hashed entries', () => {
+    expect(matchesHost(hashed('[10.0.0.1]:2222'), '[10.0.0.1]:2222')).toBe(true);
+    expect(matchesHost(hashed('[10.0.0.1]:2222'), '10.0.0.1')).toBe(false);
+  });
+
+  it('tells known, unknown, changed and revoked keys apart', () => {
+    const text = [
+      '# comment',
+      line('web1', keyA),
+      line(hashed('web2'), keyA),
+      line('web3', keyB, '@revoked '),
+      line('web3', keyB),
+      `web4 ssh-rsa ${rsa.toString('base64')}`,
+      'garbage',
+    ].join('\n');
+    const entries = parseKnownHosts(text);
+    expect(entries).toHaveLength(5);
+    expect(checkHostKey(entries, 'web1', keyA).status).toBe('known');
+    expect(checkHostKey(entries, 'web2', keyA).status).toBe('known');
+    expect(checkHostKey(entries, 'web1', keyB).status).toBe('changed');
+    expect(checkHostKey(entries, 'web3', keyB).status).toBe('revoked');
+    expect(checkHostKey(entries, 'web9', keyA).status).toBe('unknown');
+    // A key of another type than the recorded one is not a change, as in OpenSSH.
+    expect(checkHostKey(entries, 'web4', keyA).status).toBe('unknown');
+  });
+
+  it('prints fingerprints as ssh-keygen does', () => {
+    expect(fingerprint(keyA)).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  });
+});
