@@ -1,0 +1,38 @@
+import { createTargets, runOn } from '../../index.js';
+import type { CliFlags } from '../flags.js';
+import type { CommandInput } from '../io.js';
+import { resolveSettings } from '../options.js';
+import { usageError } from '../usage.js';
+import { resolveSelection } from './select.js';
+import { runSession } from './session.js';
+
+/**
+ * `fanout run <selection…> -- <command…>`: the same command on every selected target.
+ *
+ * @example
+ * await runCommand({ selection: ['@web'], words: ['uptime'], flags: {}, io });
+ */
+export async function runCommand(input: CommandInput<CliFlags>): Promise<number> {
+  const { io, flags } = input;
+  const settings = resolveSettings(flags, io.stderr.isTTY === true);
+  if (input.words === undefined || input.words.length === 0) {
+    throw usageError('run', 'expected the command after `--`, e.g. fanout run @web -- uptime');
+  }
+  const command = input.words.join(' ');
+  const members = createTargets(resolveSelection(input.selection, flags));
+  if (settings.dryRun) {
+    for (const member of members) io.stdout.write(`${member.name}\t${command}\n`);
+    return 0;
+  }
+  return runSession(
+    {
+      settings,
+      members,
+      total: members.length,
+      label: (target) => target,
+      collapseLabel: (target) => target,
+      start: (options) => runOn(members, command, options),
+    },
+    io,
+  );
+}

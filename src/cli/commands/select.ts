@@ -1,0 +1,15 @@
+import { loadInventory, selectTargets, type TargetSpec } from '../../index.js';
+import type { CliFlags } from '../flags.js';
+import { inventoryPath } from '../options.js';
+
+/**
+ * Reads the inventory (when there is one) and resolves the selection; errors name the file and line, or
+ * the unknown name with close matches.
+ *
+ * @example
+ * const specs = resolveSelection(['@web'], { inventory: 'fanout.yaml' });
+ */
+export function resolveSelection(selection: readonly string[], flags: CliFlags): TargetSpec[] {
+  const file = inventoryPath(flags);
+  return selectTargets(file === undefined ? undefined : loadInventory(file), selection);
+}

@@ -1,0 +1,104 @@
+import {
+  openJoblog,
+  type FleetEvent,
+  type FleetOptions,
+  type FleetReport,
+  type FleetTarget,
+  type JoblogWriter,
+} from '../../index.js';
+import { exitCodeForRun } from '../exit-code.js';
+import type { CliIo } from '../io.js';
+import type { RunSettings } from '../options.js';
+import { createOutputRenderer } from '../render/output.js';
+import { createProgressRenderer } from '../render/progress.js';
+import { palette, Screen, useColor } from '../render/screen.js';
+import { FailureLog, printSummary } from '../render/summary.js';
+
+/** What `run` and `jobs` hand to a session: the fleet, how jobs are named, and how to start the run. */
+export interface SessionPlan {
+  readonly settings: RunSettings;
+  readonly members: readonly FleetTarget[];
+  /** The number of jobs, when known before the run. */
+  readonly total: number | undefined;
+  readonly label: (target: string, seq: number) => string;
+  readonly collapseLabel: (target: string, seq: number) => string;
+  readonly start: (options: Partial<FleetOptions>) => Promise<FleetReport>;
+}
+
+const DISPOSE_WAIT_MS = 2000;
+
+/**
+ * Runs a plan with everything around it: output and progress renderers, the joblog, Ctrl-C / SIGTERM
+ * (kill running jobs, write the joblog, print the summary, exit 130; a second one exits at once), the
+ * summary, and the exit status.
+ *
+ * @example
+ * return runSession(plan, io);
+ */
+export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> {
+  const { settings } = plan;
+  const outColors = palette(useColor(io.stdout, io.env));
+  const errColors = palette(useColor(io.stderr, io.env));
+  const screen = new Screen(io, settings.progress === 'bar');
+  const output = createOutputRenderer(settings.output, {
+    screen,
+    colors: outColors,
+    label: plan.label,
+    collapseLabel: plan.collapseLabel,
+  });
+  const progress = createProgressRenderer(settings.progress, screen, errColors, plan.total);
+  const failures = new FailureLog();
+  const joblog: JoblogWriter | undefined =
+    settings.joblog === undefined
+      ? undefined
+      : openJoblog(settings.joblog, { append: settings.resume !== undefined });
+
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    controller.abort(new Error('Interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const onEvent = (event: FleetEvent): void => {
+    if (event.type === 'end') joblog?.write(event.report);
+    output.onEvent(event);
+    progress.onEvent(event);
+    failures.onEvent(event);
+  };
+
+  let report: FleetReport;
+  try {
+    report = await plan.start({
+      ...settings.fleet,
+      signal: controller.signal,
+      onEvent,
+      keepJobs: false,
+      keepOutput: false,
+    });
+  } finally {
+    progress.stop();
+    joblog?.close();
+  }
+  output.finish();
+  printSummary(screen, errColors, report, failures, { interrupted, label: plan.label });
+  const status = exitCodeForRun(report.counts, interrupted);
+  if (settings.output === 'json') {
+    screen.out(
+      `${JSON.stringify({ type: 'summary', ...report.counts, halted: report.halted ?? null, interrupted, exitCode: status })}\n`,
+    );
+  }
+  await disposeTargets(plan.members);
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  return status;
+}
+
+async function disposeTargets(members: readonly FleetTarget[]): Promise<void> {
+  const targets = new Set(members.map((member) => member.target));
+  const wait = new Promise<void>((resolve) => setTimeout(resolve, DISPOSE_WAIT_MS).unref());
+  await Promise.race([Promise.allSettled([...targets].map((target) => target.dispose())), wait]);
+}

@@ -1,0 +1,47 @@
+import { FanoutError, type FleetCounts } from '../index.js';
+
+/** Exit statuses of the CLI, documented in `--help` and the README. */
+export const EXIT = {
+  ok: 0,
+  /** More than 100 jobs failed (1-100: that many failed). */
+  manyFailed: 101,
+  interrupted: 130,
+  /** Usage or inventory error: nothing ran. */
+  usage: 255,
+} as const;
+
+/**
+ * GNU parallel's convention: the number of failed jobs, 101 for more than 100; 130 when interrupted.
+ *
+ * @example
+ * exitCodeForRun({ ...counts, failed: 3 }, false) // 3
+ */
+export function exitCodeForRun(counts: FleetCounts, interrupted: boolean): number {
+  if (interrupted) return EXIT.interrupted;
+  // Jobs that failed on their own; those a halt canceled or skipped are reported, not counted.
+  const failures = counts.failed + counts.timeout + counts.unreachable;
+  return failures > 100 ? EXIT.manyFailed : failures;
+}
+
+/**
+ * The one place an error becomes an exit status and a message on stderr: usage and inventory errors give
+ * 255 (nothing ran); anything else is a bug or an environment failure, also 255, with its stack.
+ *
+ * @example
+ * process.exitCode = exitCodeForError(error, process.stderr);
+ */
+export function exitCodeForError(error: unknown, stderr: NodeJS.WritableStream): number {
+  if (error instanceof FanoutError && (error.code === 'USAGE' || error.code === 'INVENTORY_INVALID')) {
+    const hint = error.code === 'USAGE' ? "\nRun 'fanout --help' for usage." : '';
+    stderr.write(`fanout: ${error.message}${hint}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof FanoutError) {
+    stderr.write(`fanout: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  stderr.write(
+    `fanout: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  return EXIT.usage;
+}

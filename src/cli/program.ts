@@ -1,0 +1,93 @@
+import { Command, CommanderError, Option } from 'commander';
+import { FanoutError } from '../index.js';
+import { FLAGS, HELP_FOOTER, type CliFlags, type CommandName } from './flags.js';
+import type { CliIo, CommandInput } from './io.js';
+import { usageError } from './usage.js';
+
+/** What each command does, loaded only when it runs. */
+const COMMANDS: Record<
+  CommandName,
+  { summary: string; usage: string; load: () => Promise<(input: CommandInput<CliFlags>) => Promise<number>> }
+> = {
+  run: {
+    summary: 'run the same command on every selected target',
+    usage: '[options] <selection...> -- <command...>',
+    load: async () => (await import('./commands/run.js')).runCommand,
+  },
+  jobs: {
+    summary:
+      "spread jobs over the selected targets: one per argument after ':::' (or per stdin line), {} replaced by it, quoted",
+    usage: '[options] <selection...> -- <template...> [::: <arg...>]',
+    load: async () => (await import('./commands/jobs.js')).jobsCommand,
+  },
+  targets: {
+    summary: 'show what a selection resolves to',
+    usage: '[options] <selection...>',
+    load: async () => (await import('./commands/targets.js')).targetsCommand,
+  },
+};
+
+function buildProgram(
+  io: CliIo,
+  chosen: { name?: CommandName; selection?: string[]; flags?: CliFlags },
+): Command {
+  const program = new Command('fanout')
+    .description(
+      'Run shell commands concurrently across local processes, SSH hosts, Docker containers and Kubernetes pods.',
+    )
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: () => {} })
+    .addHelpText('after', HELP_FOOTER);
+  for (const [name, spec] of Object.entries(COMMANDS) as [CommandName, (typeof COMMANDS)[CommandName]][]) {
+    const command = program
+      .command(name)
+      .description(spec.summary)
+      .usage(spec.usage)
+      .argument('<selection...>', 'targets: names, globs, @groups, ranges, URIs')
+      .exitOverride()
+      .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: () => {} })
+      .addHelpText('after', HELP_FOOTER)
+      .action((selection: string[], flags: CliFlags) => {
+        Object.assign(chosen, { name, selection, flags });
+      });
+    for (const flag of FLAGS.filter((row) => row.commands.includes(name))) {
+      const names = `${flag.short ? `-${flag.short}, ` : ''}--${flag.long}${flag.value ? ` <${flag.value}>` : ''}`;
+      const option = new Option(names, flag.description);
+      if (flag.choices) option.choices(flag.choices);
+      command.addOption(option);
+    }
+  }
+  return program;
+}
+
+/**
+ * Parses the command line and runs the command; returns its exit status or throws (usage errors as
+ * FanoutError `USAGE`). The words after the first `--` are the command, never parsed as flags.
+ *
+ * @example
+ * const status = await dispatch(['run', '@web', '--', 'uptime'], io);
+ */
+export async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const split = argv.indexOf('--');
+  const before = split < 0 ? argv : argv.slice(0, split);
+  const words = split < 0 ? undefined : argv.slice(split + 1);
+  const chosen: { name?: CommandName; selection?: string[]; flags?: CliFlags } = {};
+  const program = buildProgram(io, chosen);
+  if (before.length === 0) {
+    program.outputHelp();
+    return 255;
+  }
+  try {
+    await program.parseAsync([...before], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code)) return 0;
+      throw new FanoutError(error.message.replace(/^error: /, ''), { code: 'USAGE' });
+    }
+    throw error;
+  }
+  if (!chosen.name) throw usageError('fanout', 'expected a command: run, jobs or targets');
+  const command = await COMMANDS[chosen.name].load();
+  return command({ selection: chosen.selection ?? [], words, flags: chosen.flags ?? {}, io });
+}

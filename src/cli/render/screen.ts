@@ -1,0 +1,73 @@
+import type { CliIo } from '../io.js';
+
+const CLEAR_LINE = '\r\x1b[K';
+
+/**
+ * Writes whole lines to stdout and stderr, and keeps a live status line at the bottom of a terminal's
+ * stderr: the status is cleared before other text is written and redrawn on the next `draw()`, so output
+ * never mixes with it.
+ */
+export class Screen {
+  #status = '';
+  #shown = false;
+
+  constructor(
+    private readonly io: CliIo,
+    /** Draw a status line (a terminal only). */
+    private readonly live: boolean,
+  ) {}
+
+  out(text: string): void {
+    this.#hide();
+    this.io.stdout.write(text);
+  }
+
+  err(text: string): void {
+    this.#hide();
+    this.io.stderr.write(text);
+  }
+
+  /** Sets the status line; it is drawn by `draw()`. */
+  setStatus(text: string): void {
+    if (!this.live) return;
+    const width = Math.max(20, (this.io.stderr.columns || 80) - 1);
+    this.#status = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+  }
+
+  draw(): void {
+    if (!this.live || this.#status === '') return;
+    this.io.stderr.write(`${CLEAR_LINE}${this.#status}`);
+    this.#shown = true;
+  }
+
+  /** Removes the status line for good. */
+  close(): void {
+    this.#hide();
+    this.#status = '';
+  }
+
+  #hide(): void {
+    if (!this.#shown) return;
+    this.io.stderr.write(CLEAR_LINE);
+    this.#shown = false;
+  }
+}
+
+/** True when colours may be used on this stream: a terminal, and `NO_COLOR` unset or empty. */
+export function useColor(stream: { readonly isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
+/** ANSI colours that vanish when `enabled` is false. */
+export function palette(enabled: boolean) {
+  const wrap = (code: number) => (text: string) => (enabled ? `\x1b[${code}m${text}\x1b[39m` : text);
+  return {
+    red: wrap(31),
+    green: wrap(32),
+    yellow: wrap(33),
+    cyan: wrap(36),
+    dim: (text: string) => (enabled ? `\x1b[2m${text}\x1b[22m` : text),
+  };
+}
+
+export type Palette = ReturnType<typeof palette>;

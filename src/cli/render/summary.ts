@@ -1,0 +1,64 @@
+import type { FleetEvent, FleetReport, JobReport } from '../../index.js';
+import { describeOutcome } from './group.js';
+import type { Palette, Screen } from './screen.js';
+
+const LISTED = 20;
+
+/** Keeps what the summary lists about failed jobs: the first 20, each with its last stderr line. */
+export class FailureLog {
+  readonly failures: { job: JobReport; lastError: string | undefined }[] = [];
+  readonly #lastError = new Map<number, string>();
+
+  onEvent(event: FleetEvent): void {
+    if (event.type === 'output' && event.stream === 'stderr') this.#lastError.set(event.job.seq, event.line);
+    else if (event.type === 'end') {
+      const job = event.report;
+      const lastError = this.#lastError.get(job.seq) ?? job.error;
+      this.#lastError.delete(job.seq);
+      if (!job.ok && job.stage !== 'skipped' && this.failures.length < LISTED)
+        this.failures.push({ job, lastError });
+    }
+  }
+}
+
+/**
+ * The end-of-run summary on stderr: tallies, why the run stopped early, and the failed jobs (target, job,
+ * stage, exit, signal, attempts, duration, last error line).
+ *
+ * @example
+ * printSummary(screen, colors, report, failureLog, { interrupted: false, label });
+ */
+export function printSummary(
+  screen: Screen,
+  colors: Palette,
+  report: FleetReport,
+  log: FailureLog,
+  context: { readonly interrupted: boolean; readonly label: (target: string, seq: number) => string },
+): void {
+  const { counts } = report;
+  const parts = [
+    colors.green(`${counts.ok} ok`),
+    `${counts.failed} failed`,
+    `${counts.timeout} timed out`,
+    `${counts.unreachable} unreachable`,
+    `${counts.canceled} canceled`,
+    `${counts.skipped} skipped`,
+  ];
+  const seconds = (report.durationMs / 1000).toFixed(1);
+  screen.err(
+    `fanout: ${counts.total} jobs in ${seconds}s: ${parts.join(', ')}${counts.retries > 0 ? ` (${counts.retries} retries)` : ''}\n`,
+  );
+  if (context.interrupted) screen.err(colors.red('fanout: interrupted: running jobs were killed\n'));
+  else if (report.halted)
+    screen.err(colors.red(`fanout: halted (${report.halted.mode}): the failure threshold was reached\n`));
+  for (const { job, lastError } of log.failures) {
+    const where = context.label(job.target ?? '-', job.seq);
+    const attempts = `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`;
+    const detail = lastError ? `: ${lastError.slice(0, 200)}` : '';
+    screen.err(
+      `  ${describeOutcome(job, colors)} ${where} [${job.stage}, ${attempts}, ${(job.durationMs / 1000).toFixed(2)}s] ${colors.dim(job.command)}${detail}\n`,
+    );
+  }
+  const unlisted = counts.total - counts.ok - counts.skipped - log.failures.length;
+  if (unlisted > 0) screen.err(`  … and ${unlisted} more\n`);
+}

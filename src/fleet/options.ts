@@ -1,0 +1,103 @@
+import { parseDuration, type Duration } from '../shell/duration.js';
+import type { FleetEvent } from './events.js';
+import { validatePolicy, type FailurePolicy } from './policy.js';
+
+/** Options of `runOn` and `distribute`; every field is optional, with the default given here. */
+export interface FleetOptions {
+  /** Most jobs running at once over the whole fleet. Default: 32. */
+  readonly concurrency: number;
+  /** Most jobs running at once on one member of weight 1 (a member of weight w gets w times as many, at least 1). Default: unlimited. */
+  readonly perTarget: number;
+  /** Kill an attempt after this long (TERM, then KILL after `killGrace`); it counts as a timeout. Default: none. */
+  readonly timeout: Duration | undefined;
+  /** How long a killed command gets between SIGTERM and SIGKILL. Default: `'3s'`. */
+  readonly killGrace: Duration;
+  /** Attempts after the first for a job that fails, times out or cannot reach its target. Default: 0. */
+  readonly retries: number;
+  /** Delay before the first retry; it doubles for each further one (with jitter, at most 30 s). Default: `'100ms'`. */
+  readonly backoff: Duration;
+  /** When to stop, and in which batches to run. Default: `{ halt: 'never' }`. */
+  readonly policy: FailurePolicy;
+  /** Cancels the run: in-flight jobs are killed on every target, the rest skipped. Default: none. */
+  readonly signal: AbortSignal | undefined;
+  /** Receives every event as it happens; it must not throw. Default: none. */
+  readonly onEvent: ((event: FleetEvent) => void) | undefined;
+  /** Keep each job's report in `report.jobs`; turn off for unbounded job streams. Default: true. */
+  readonly keepJobs: boolean;
+  /** Keep each job's stdout/stderr (up to 16 MiB each) in its report; lines go to `onEvent` either way. Default: true. */
+  readonly keepOutput: boolean;
+}
+
+/** Options with every default filled in and durations in milliseconds. */
+export interface ResolvedFleetOptions extends Omit<FleetOptions, 'timeout' | 'killGrace' | 'backoff'> {
+  readonly timeoutMs: number | undefined;
+  readonly killGraceMs: number;
+  readonly backoffMs: number;
+}
+
+const DEFAULTS: FleetOptions = {
+  concurrency: 32,
+  perTarget: Infinity,
+  timeout: undefined,
+  killGrace: '3s',
+  retries: 0,
+  backoff: '100ms',
+  policy: { halt: 'never' },
+  signal: undefined,
+  onEvent: undefined,
+  keepJobs: true,
+  keepOutput: true,
+};
+
+const KNOWN = new Set(Object.keys(DEFAULTS));
+
+function expectCount(value: unknown, name: string, min: number, allowInfinity: boolean): void {
+  if ((allowInfinity && value === Infinity) || (Number.isInteger(value) && (value as number) >= min)) return;
+  throw new TypeError(
+    `Expected \`${name}\` to be an integer from ${min} and up, got \`${String(value)}\` (${typeof value})`,
+  );
+}
+
+/**
+ * Checks fleet options once and fills in the defaults; throws a TypeError naming the bad option.
+ *
+ * @example
+ * resolveFleetOptions({ concurrency: 8, timeout: '30s' }).timeoutMs // 30000
+ */
+export function resolveFleetOptions(options: Partial<FleetOptions> = {}): ResolvedFleetOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected options to be an object, got \`${String(options)}\` (${typeof options})`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new TypeError(`Unknown option \`${key}\`; known: ${[...KNOWN].join(', ')}`);
+  }
+  const merged = { ...DEFAULTS, ...options };
+  expectCount(merged.concurrency, 'concurrency', 1, true);
+  expectCount(merged.perTarget, 'perTarget', 1, true);
+  expectCount(merged.retries, 'retries', 0, false);
+  if (merged.signal !== undefined && !(merged.signal instanceof AbortSignal)) {
+    throw new TypeError('Expected `signal` to be an AbortSignal');
+  }
+  if (merged.onEvent !== undefined && typeof merged.onEvent !== 'function') {
+    throw new TypeError('Expected `onEvent` to be a function');
+  }
+  validatePolicy(merged.policy);
+  const { timeout, killGrace, backoff, ...rest } = merged;
+  return {
+    ...rest,
+    timeoutMs: timeout === undefined ? undefined : parseDuration(timeout, 'timeout'),
+    killGraceMs: parseDuration(killGrace, 'killGrace'),
+    backoffMs: parseDuration(backoff, 'backoff'),
+  };
+}
+
+/**
+ * The delay before retry number `attempt` (1-based): `base × 2^(attempt-1)`, capped at 30 s, with ±25% jitter.
+ *
+ * @example
+ * retryDelay(3, 100, () => 0.5) // 400
+ */
+export function retryDelay(attempt: number, baseMs: number, random: () => number = Math.random): number {
+  const plain = Math.min(baseMs * 2 ** (attempt - 1), 30_000);
+  return Math.round(plain * (0.75 + random() * 0.5));
+}

@@ -1,0 +1,388 @@
+import { setMaxListeners } from 'node:events';
+import type { JobRef } from './events.js';
+import { runAttempt, type AttemptOutcome } from './execute.js';
+import { readJobs, type FleetJob, type FleetJobInput } from './job.js';
+import type { FleetTarget } from './members.js';
+import { retryDelay, type ResolvedFleetOptions } from './options.js';
+import { batchSizes, isThresholdReached, type FailureKind } from './policy.js';
+import { failureKind, Tally, type FleetReport, type JobReport } from './report.js';
+
+/** A member's live state. */
+interface Slot {
+  readonly member: FleetTarget;
+  readonly capacity: number;
+  active: number;
+  assigned: number;
+  down: boolean;
+}
+
+/** A job waiting for a slot: new, or a retry (with the targets it already failed on). */
+interface Pending {
+  readonly job: FleetJob;
+  readonly attempt: number;
+  /** Retries used so far; a move away from an unreachable target uses none. */
+  readonly retried: number;
+  readonly tried: ReadonlySet<string>;
+  readyAt: number;
+}
+
+function refOf(job: FleetJob): JobRef {
+  return { seq: job.seq, command: job.command, args: job.args };
+}
+
+function skippedReport(job: FleetJob): JobReport {
+  return {
+    ...refOf(job),
+    target: undefined,
+    stage: 'skipped',
+    ok: false,
+    exitCode: null,
+    signal: null,
+    attempts: 0,
+    startedAt: 0,
+    durationMs: 0,
+    outputBytes: 0,
+    stdout: '',
+    stderr: '',
+    error: undefined,
+  };
+}
+
+/**
+ * One run of jobs over a fleet: pulls jobs from the input only when a slot is free (so the input is read
+ * lazily), places each on the least-loaded member that is up, retries failures on another member, marks
+ * unreachable members down, and applies the failure policy.
+ */
+export class FleetRun {
+  readonly #options: ResolvedFleetOptions;
+  readonly #slots: Slot[];
+  readonly #cancel = new AbortController();
+  readonly #tally = new Tally();
+  readonly #jobs: JobReport[] = [];
+  readonly #retries: Pending[] = [];
+  #active = 0;
+  #started = 0;
+  #stopping = false;
+  #halted: FleetReport['halted'];
+  #total: number | undefined;
+  #wake: (() => void) | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(members: readonly FleetTarget[], options: ResolvedFleetOptions) {
+    this.#options = options;
+    // Every running attempt listens to the run's cancel signal.
+    setMaxListeners(Infinity, this.#cancel.signal);
+    this.#slots = members.map((member) => ({
+      member,
+      capacity:
+        options.perTarget === Infinity
+          ? Infinity
+          : Math.max(1, Math.round(options.perTarget * member.weight)),
+      active: 0,
+      assigned: 0,
+      down: false,
+    }));
+  }
+
+  /** Runs jobs as callers give them. */
+  async execute(input: Iterable<FleetJobInput> | AsyncIterable<FleetJobInput>): Promise<FleetReport> {
+    // Percentage batches need the number of jobs: known for arrays, read in full otherwise.
+    const needsTotal = this.#options.policy.batches?.some((size) => typeof size === 'string') ?? false;
+    let jobs = input;
+    if (!Array.isArray(input) && needsTotal) {
+      const all: FleetJobInput[] = [];
+      for await (const job of input) all.push(job);
+      jobs = all;
+    }
+    if (Array.isArray(jobs)) this.#total = jobs.length;
+    return this.#run(readJobs(jobs), Array.isArray(jobs));
+  }
+
+  /** Runs jobs already numbered (and pinned, for `runOn`). */
+  executePinned(jobs: readonly FleetJob[]): Promise<FleetReport> {
+    this.#total = jobs.length;
+    return this.#run(
+      (async function* () {
+        yield* jobs;
+      })(),
+      true,
+    );
+  }
+
+  async #run(source: AsyncGenerator<FleetJob>, finite: boolean): Promise<FleetReport> {
+    const begin = performance.now();
+    const { signal } = this.#options;
+    const onAbort = (): void => this.#halt('now', 'aborted');
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.#loop(source);
+      await this.#idle();
+      // Jobs never started are reported as skipped when the input is finite (a stream may never end).
+      if (this.#stopping && finite) {
+        for (let next = await source.next(); !next.done; next = await source.next()) this.#skip(next.value);
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(this.#retryTimer);
+      await source.return(undefined);
+    }
+    return {
+      jobs: this.#jobs,
+      counts: this.#tally.snapshot(),
+      halted: this.#halted,
+      durationMs: performance.now() - begin,
+    };
+  }
+
+  async #loop(source: AsyncGenerator<FleetJob>): Promise<void> {
+    const { policy } = this.#options;
+    const sizes = policy.batches ? batchSizes(policy.batches, this.#total) : undefined;
+    let batch = 1;
+    let batchSize = sizes ? (sizes.next().value ?? 0) : Infinity;
+    let batchLeft = batchSize;
+    let held: Pending | undefined;
+    let sourceDone = false;
+
+    for (;;) {
+      if (this.#stopping) break;
+      if (this.#active < this.#options.concurrency) {
+        const retry = this.#takeRetry();
+        if (retry && this.#place(retry)) continue;
+        if (retry) this.#retries.push(retry);
+        if (!held && !sourceDone && batchLeft > 0) {
+          const next = await source.next();
+          if (this.#stopping) {
+            if (!next.done) this.#skip(next.value);
+            break;
+          }
+          if (next.done) sourceDone = true;
+          else {
+            batchLeft -= 1;
+            held = { job: next.value, attempt: 1, retried: 0, tried: new Set(), readyAt: 0 };
+          }
+        }
+        if (held && this.#place(held)) {
+          held = undefined;
+          continue;
+        }
+      }
+      if (!held && this.#active === 0 && this.#retries.length === 0) {
+        if (sourceDone) break;
+        if (batchLeft === 0 && sizes) {
+          if (batchSize > 0) this.#options.onEvent?.({ type: 'batch-end', batch, size: batchSize });
+          if (this.#thresholdReached()) {
+            this.#halt('soon', 'threshold');
+            break;
+          }
+          batch += 1;
+          batchSize = sizes.next().value ?? 0;
+          batchLeft = batchSize;
+          if (batchSize === 0) break;
+          continue;
+        }
+      }
+      // Timers may fire a little before performance.now() says they are due: re-arm for what still waits.
+      if (this.#retries.length > 0) this.#armRetryTimer();
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+    if (held) this.#skip(held.job);
+    for (const pending of this.#retries.splice(0)) this.#skip(pending.job);
+  }
+
+  /** Starts a pending job on the best member, or returns false when none has a free slot right now. */
+  #place(pending: Pending): boolean {
+    const slot = this.#choose(pending);
+    if (slot === null) return false;
+    this.#active += 1;
+    if (pending.attempt === 1) this.#started += 1;
+    if (slot === 'none') {
+      void this.#finishUnreachable(pending);
+      return true;
+    }
+    slot.active += 1;
+    slot.assigned += 1;
+    void this.#attempt(pending, slot);
+    return true;
+  }
+
+  /**
+   * The least-loaded up member with a free slot, preferring members the job has not failed on; `'none'` when
+   * no member the job may use is up; null when one is up but busy.
+   */
+  #choose(pending: Pending): Slot | 'none' | null {
+    const pin = pending.job.pin;
+    const allowed = this.#slots.filter((slot) => !slot.down && (!pin || slot.member === pin));
+    if (allowed.length === 0) return 'none';
+    const fresh = allowed.filter((slot) => !pending.tried.has(slot.member.name));
+    const candidates = fresh.length > 0 ? fresh : allowed;
+    let best: Slot | null = null;
+    for (const slot of candidates) {
+      if (slot.active >= slot.capacity) continue;
+      if (
+        !best ||
+        slot.active / slot.member.weight < best.active / best.member.weight ||
+        (slot.active / slot.member.weight === best.active / best.member.weight &&
+          slot.assigned / slot.member.weight < best.assigned / best.member.weight)
+      ) {
+        best = slot;
+      }
+    }
+    return best;
+  }
+
+  async #attempt(pending: Pending, slot: Slot): Promise<void> {
+    const { job, attempt } = pending;
+    const { onEvent } = this.#options;
+    const name = slot.member.name;
+    onEvent?.({ type: 'start', job: refOf(job), target: name, attempt });
+    const outcome = await runAttempt({
+      job,
+      member: slot.member,
+      timeoutMs: this.#options.timeoutMs,
+      killGraceMs: this.#options.killGraceMs,
+      signal: this.#cancel.signal,
+      keepOutput: this.#options.keepOutput,
+      onLine:
+        onEvent &&
+        ((stream, line) => onEvent({ type: 'output', job: refOf(job), target: name, stream, line })),
+    });
+    slot.active -= 1;
+    this.#active -= 1;
+    // A pinned job (runOn) has nowhere else to go: its target stays up for a retry.
+    if (outcome.stage === 'connect' && !job.pin && !slot.down) {
+      slot.down = true;
+      onEvent?.({ type: 'target-down', target: name, error: outcome.error! });
+    }
+    const report = this.#report(job, name, attempt, outcome);
+    const kind = failureKind(report);
+    // A job whose target was unreachable never ran: it moves to another member without using up a retry.
+    const moves = kind === 'unreachable' && !job.pin && this.#slots.some((other) => !other.down);
+    if (kind && !this.#stopping && (moves || pending.retried < this.#options.retries)) {
+      const delayMs = moves ? 0 : retryDelay(pending.retried + 1, this.#options.backoffMs);
+      this.#scheduleRetry(pending, name, kind, delayMs, moves ? pending.retried : pending.retried + 1);
+    } else {
+      this.#finish(report);
+    }
+    this.#notify();
+  }
+
+  #scheduleRetry(
+    pending: Pending,
+    target: string,
+    reason: FailureKind,
+    delayMs: number,
+    retried: number,
+  ): void {
+    this.#tally.retries += 1;
+    this.#options.onEvent?.({
+      type: 'retry',
+      job: refOf(pending.job),
+      target,
+      attempt: pending.attempt,
+      reason,
+      delayMs,
+    });
+    this.#retries.push({
+      job: pending.job,
+      attempt: pending.attempt + 1,
+      retried,
+      tried: new Set([...pending.tried, target]),
+      readyAt: performance.now() + delayMs,
+    });
+    this.#armRetryTimer();
+  }
+
+  #armRetryTimer(): void {
+    clearTimeout(this.#retryTimer);
+    if (this.#retries.length === 0) return;
+    const soonest = Math.min(...this.#retries.map((pending) => pending.readyAt));
+    this.#retryTimer = setTimeout(() => this.#notify(), Math.max(0, Math.ceil(soonest - performance.now())));
+  }
+
+  #takeRetry(): Pending | undefined {
+    const now = performance.now();
+    const index = this.#retries.findIndex((pending) => pending.readyAt <= now);
+    if (index < 0) return undefined;
+    const [pending] = this.#retries.splice(index, 1);
+    this.#armRetryTimer();
+    return pending;
+  }
+
+  async #finishUnreachable(pending: Pending): Promise<void> {
+    await Promise.resolve();
+    this.#active -= 1;
+    const error = new Error(`No target is left up to run job #${pending.job.seq}`);
+    this.#finish({
+      ...skippedReport(pending.job),
+      stage: 'connect',
+      attempts: pending.attempt - 1,
+      error: error.message,
+    });
+    this.#notify();
+  }
+
+  #report(job: FleetJob, target: string, attempts: number, outcome: AttemptOutcome): JobReport {
+    return {
+      ...refOf(job),
+      target,
+      stage: outcome.stage,
+      ok: outcome.stage === 'run' && outcome.exitCode === 0 && outcome.signal === null && !outcome.error,
+      exitCode: outcome.exitCode,
+      signal: outcome.signal,
+      attempts,
+      startedAt: outcome.startedAt,
+      durationMs: outcome.durationMs,
+      outputBytes: outcome.outputBytes,
+      stdout: outcome.stdout,
+      stderr: outcome.stderr,
+      error: outcome.error?.message,
+    };
+  }
+
+  #finish(report: JobReport): void {
+    this.#tally.add(report);
+    if (this.#options.keepJobs) this.#jobs.push(report);
+    this.#options.onEvent?.({ type: 'end', report });
+    if (!this.#stopping && this.#thresholdReached() && !this.#options.policy.batches) {
+      this.#halt(this.#options.policy.halt as 'soon' | 'now', 'threshold');
+    } else if (!this.#stopping && this.#thresholdReached() && this.#options.policy.halt === 'now') {
+      this.#halt('now', 'threshold');
+    }
+  }
+
+  #skip(job: FleetJob): void {
+    this.#finish(skippedReport(job));
+    this.#options.onEvent?.({ type: 'skip', job: refOf(job) });
+  }
+
+  #thresholdReached(): boolean {
+    const { failed, timeout, unreachable } = this.#tally;
+    return isThresholdReached(this.#options.policy, {
+      failed,
+      timeout,
+      unreachable,
+      started: this.#started,
+      total: this.#total,
+    });
+  }
+
+  #halt(mode: 'soon' | 'now', reason: 'threshold' | 'aborted'): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#halted = { mode, reason };
+    this.#options.onEvent?.({ type: 'halt', mode, reason });
+    if (mode === 'now') this.#cancel.abort(new Error(`Run halted: ${reason}`));
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async #idle(): Promise<void> {
+    while (this.#active > 0) await new Promise<void>((resolve) => (this.#wake = resolve));
+  }
+}
