@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { lazyRequire } from '../lazy-require.js';
+
+const loadDockerode = lazyRequire<typeof Docker>('dockerode');
 
 /** The daemon a client speaks to, in the words used by errors: a socket path or a DOCKER_HOST URL. */
 export interface DockerEndpoint {
@@ -43,7 +46,9 @@ export function getDockerClient(endpoint: DockerEndpoint): Docker {
   let client = clients.get(endpoint.key);
   if (!client) {
     client =
-      endpoint.socketPath === undefined ? new Docker() : new Docker({ socketPath: endpoint.socketPath });
+      endpoint.socketPath === undefined
+        ? new (loadDockerode())()
+        : new (loadDockerode())({ socketPath: endpoint.socketPath });
     clients.set(endpoint.key, client);
   }
   return client;

@@ -3,7 +3,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 // Not re-exported by the package index; the package has no `exports` map and the version is pinned. Used
 // instead of `Exec` so that stdin end-of-file does not close the socket (v4) and close messages do not
 // reach `process.stdout`.
-import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
+import type { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
+import { loadWebSocketHandler } from './client.js';
 import { FanoutError } from '../../errors.js';
 import {
   Channel,
@@ -113,7 +114,7 @@ function buildPath(location: ExecLocation, request: ExecRequest): string {
  * const end = await session.ended;
  */
 export async function openExecSession(location: ExecLocation, request: ExecRequest): Promise<ExecSession> {
-  const handler = new WebSocketHandler(location.config, undefined, createInertStreams());
+  const handler = new (loadWebSocketHandler())(location.config, undefined, createInertStreams());
   let statusText: string | undefined;
   const onMessage = (channel: number, data: Buffer): boolean => {
     if (statusText !== undefined) return true;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubernetesClient } from './client.js';
 import { FanoutError } from '../../errors.js';
 
 /** Where the in-cluster service account token lives when fanout itself runs in a pod. */
@@ -26,7 +27,7 @@ export interface ResolvedKubeConfig {
 }
 
 function load(choice: KubeConfigChoice, env: NodeJS.ProcessEnv): { config: KubeConfig; source: string } {
-  const config = new KubeConfig();
+  const config = new (loadKubernetesClient().KubeConfig)();
   if (choice.kubeconfig !== undefined) {
     config.loadFromFile(choice.kubeconfig);
     return { config, source: choice.kubeconfig };
@@ -38,7 +39,7 @@ function load(choice: KubeConfigChoice, env: NodeJS.ProcessEnv): { config: KubeC
     if (first === undefined) throw new Error(`none of the files in $KUBECONFIG exists (${env.KUBECONFIG})`);
     config.loadFromFile(first);
     for (const path of rest) {
-      const part = new KubeConfig();
+      const part = new (loadKubernetesClient().KubeConfig)();
       part.loadFromFile(path);
       config.mergeConfig(part, Boolean(config.getCurrentContext()));
     }
