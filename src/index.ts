@@ -5,6 +5,8 @@ export { ProcessResult, type ProcessResultFields } from './shell/result.js';
 export { within, type ShellOptions } from './shell/options.js';
 export { parseDuration, type Duration } from './shell/duration.js';
 export { quote } from './shell/quote.js';
+export type { ParallelCommand, ParallelOptions, ParallelFailure, SettledCommands } from './shell/parallel.js';
+export { createShellWorker, type ShellTask } from './shell/workers.js';
 export {
   FanoutError,
   CommandError,

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import * as fanout from '../src/index.js';
+import * as parallel from '../src/parallel/index.js';
+
+/** Pins the public API: a change to what fanout exports shows up here, in review. */
+describe('exports', () => {
+  it('exports exactly these runtime names from fanout', () => {
+    expect(Object.keys(fanout).sort()).toMatchInlineSnapshot(`
+      [
+        "$",
+        "AimdLimit",
+        "CommandError",
+        "ConcurrencyLimiter",
+        "ConnectionError",
+        "DynamicConcurrency",
+        "FanoutError",
+        "GradientLimit",
+        "JOBLOG_HEADER",
+        "LoadBalancer",
+        "LocalTarget",
+        "MaxBufferError",
+        "ParallelExecutor",
+        "ParallelProgress",
+        "ProcessPromise",
+        "ProcessResult",
+        "ProgressTracker",
+        "RoundRobinDistributor",
+        "SpawnError",
+        "TaskBatcher",
+        "TimeoutError",
+        "VisualProgress",
+        "assignRoundRobin",
+        "batchSizes",
+        "closeMatches",
+        "closeSshConnections",
+        "computeBackoff",
+        "createAbortError",
+        "createDockerTarget",
+        "createKubernetesTarget",
+        "createShell",
+        "createShellWorker",
+        "createSshTarget",
+        "createTargets",
+        "distribute",
+        "expandRange",
+        "expandTemplate",
+        "failSafe",
+        "fastFail",
+        "formatJoblogLine",
+        "formatProgressBar",
+        "formatProgressLine",
+        "getSshPoolStats",
+        "isThresholdReached",
+        "jobsToSkip",
+        "kindOf",
+        "limit",
+        "loadInventory",
+        "localTarget",
+        "normalizeMembers",
+        "normalizeRetryOptions",
+        "openJoblog",
+        "parallelMap",
+        "parallelMapIterable",
+        "parallelReduce",
+        "parseBatches",
+        "parseDuration",
+        "parseHalt",
+        "parseInventory",
+        "pickLeastLoaded",
+        "quote",
+        "readJoblog",
+        "resolveFleetOptions",
+        "resolveTarget",
+        "retry",
+        "retryDelay",
+        "runOn",
+        "selectTargets",
+        "toError",
+        "validatePolicy",
+        "within",
+      ]
+    `);
+  });
+
+  it('exports every name of fanout/parallel from fanout too', () => {
+    for (const name of Object.keys(parallel)) expect(fanout).toHaveProperty(name);
+  });
+
+  it('gives $ its targets and $.parallel', () => {
+    expect(Object.keys(fanout.$).sort()).toEqual([
+      'docker',
+      'k8s',
+      'parallel',
+      'raw',
+      'run',
+      'ssh',
+      'target',
+    ]);
+    expect(Object.keys(fanout.$.parallel).sort()).toEqual(['all', 'map', 'race', 'settled']);
+  });
+});
