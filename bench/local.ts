@@ -28,23 +28,44 @@ function bareSpawn(command: string): Promise<void> {
 async function workload(name: string, count: number, command: string, xargsArg: string): Promise<void> {
   const rows: Row[] = [];
   const seq = `seq 1 ${count}`;
-  rows.push({ name: 'xargs -P 8', seconds: await median(RUNS, () => timeShell(`${seq} | xargs -P ${CONCURRENCY} -n 1 ${xargsArg}`)) });
+  rows.push({
+    name: 'xargs -P 8',
+    seconds: await median(RUNS, () => timeShell(`${seq} | xargs -P ${CONCURRENCY} -n 1 ${xargsArg}`)),
+  });
   rows.push(
     hasCommand('parallel')
-      ? { name: 'GNU parallel -j8', seconds: await median(RUNS, () => timeShell(`${seq} | parallel --will-cite -j${CONCURRENCY} '${command}; : {}' >/dev/null`)) }
+      ? {
+          name: 'GNU parallel -j8',
+          seconds: await median(RUNS, () =>
+            timeShell(`${seq} | parallel --will-cite -j${CONCURRENCY} '${command}; : {}' >/dev/null`),
+          ),
+        }
       : { name: 'GNU parallel -j8', seconds: undefined, note: 'not installed' },
   );
-  rows.push({ name: 'bare Node spawn loop', seconds: await median(RUNS, () => timeAsync(() => runPool(count, () => bareSpawn(command)))) });
+  rows.push({
+    name: 'bare Node spawn loop',
+    seconds: await median(RUNS, () => timeAsync(() => runPool(count, () => bareSpawn(command)))),
+  });
   const limit = pLimit(CONCURRENCY);
   zx.verbose = false;
   rows.push({
     name: 'zx + p-limit',
     seconds: await median(RUNS, () =>
-      timeAsync(() => Promise.all(Array.from({ length: count }, () => limit(() => zx`sh -c ${command}`.quiet())))),
+      timeAsync(() =>
+        Promise.all(Array.from({ length: count }, () => limit(() => zx`sh -c ${command}`.quiet()))),
+      ),
     ),
   });
-  rows.push({ name: 'fanout $ (8 workers)', seconds: await median(RUNS, () => timeAsync(() => runPool(count, () => $.run(command)))) });
-  printTable(`${name}: ${count} jobs at concurrency ${CONCURRENCY} (median of ${RUNS})`, count, rows, 'xargs -P 8');
+  rows.push({
+    name: 'fanout $ (8 workers)',
+    seconds: await median(RUNS, () => timeAsync(() => runPool(count, () => $.run(command)))),
+  });
+  printTable(
+    `${name}: ${count} jobs at concurrency ${CONCURRENCY} (median of ${RUNS})`,
+    count,
+    rows,
+    'xargs -P 8',
+  );
 }
 
 await workload('true', 500, 'true', 'true');

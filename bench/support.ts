@@ -37,10 +37,14 @@ export interface Row {
 export function printTable(title: string, jobs: number, rows: readonly Row[], baseline: string): void {
   const base = rows.find((row) => row.name === baseline)?.seconds;
   console.log(`\n${title}`);
-  console.log(`${'runner'.padEnd(34)} ${'seconds'.padStart(8)} ${'jobs/s'.padStart(8)} ${`× ${baseline}`.padStart(12)}`);
+  console.log(
+    `${'runner'.padEnd(34)} ${'seconds'.padStart(8)} ${'jobs/s'.padStart(8)} ${`× ${baseline}`.padStart(12)}`,
+  );
   for (const row of rows) {
     if (row.seconds === undefined) {
-      console.log(`${row.name.padEnd(34)} ${'—'.padStart(8)} ${''.padStart(8)} ${''.padStart(12)}  ${row.note ?? ''}`);
+      console.log(
+        `${row.name.padEnd(34)} ${'—'.padStart(8)} ${''.padStart(8)} ${''.padStart(12)}  ${row.note ?? ''}`,
+      );
       continue;
     }
     const ratio = base ? (row.seconds / base).toFixed(2) : '';

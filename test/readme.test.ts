@@ -25,7 +25,9 @@ describe('README examples', () => {
     const file = join(scratch, `example-${index}.mjs`);
     writeFileSync(
       file,
-      code.replaceAll("from 'fanout/parallel'", `from '${parallelBuilt}'`).replaceAll("from 'fanout'", `from '${built}'`),
+      code
+        .replaceAll("from 'fanout/parallel'", `from '${parallelBuilt}'`)
+        .replaceAll("from 'fanout'", `from '${built}'`),
     );
     const { stderr } = await run(process.execPath, [file], { cwd: scratch, timeout: 60_000 });
     expect(stderr).toBe('');
