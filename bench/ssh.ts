@@ -4,7 +4,7 @@
  *
  * W2: `echo hi` once on each of 8 fresh hosts (new connections). W3: 400 commands spread over the 8 hosts at
  * concurrency 16, connections opened inside the measurement. Prints the median wall time of each and the
- * ratio to fanout. BENCH_RUNS (default 3) sets the runs per cell of the in-process tools (fanout, bare
+ * ratio to fanout. The in-process tools get an untimed warm-up run each and then alternate run by run. BENCH_RUNS (default 3) sets the runs per cell of the in-process tools (fanout, bare
  * ssh2), BENCH_PEER_RUNS (default 1) those of the others.
  */
 import { $ } from '../src/dollar.js';
@@ -51,25 +51,53 @@ function fanoutPeer(info: SshFixtureInfo): Peer {
   };
 }
 
+/** One timed run: seconds, or why the cell cannot be a number. */
+async function timeRun(peer: Peer, info: SshFixtureInfo, workload: Workload): Promise<number | string> {
+  const started = performance.now();
+  let ok: number;
+  try {
+    ok = await peer.run(info, workload);
+  } catch (error) {
+    return `failed: ${(error as Error).message.split('\n')[0]!.slice(0, 60)}`;
+  } finally {
+    if (peer.name.includes('ControlPersist')) await stopControlMasters(info);
+  }
+  if (ok !== workload.jobs.length) return `wrong: ${ok}/${workload.jobs.length} correct`;
+  return (performance.now() - started) / 1000;
+}
+
+function medianCell(times: Array<number | string>): string {
+  const failure = times.find((time) => typeof time === 'string');
+  if (failure !== undefined) return failure as string;
+  const sorted = (times as number[]).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!.toFixed(2);
+}
+
+/**
+ * The in-process peers share one Node process, so each is first run once untimed (JIT, module code paths,
+ * the sshd fixtures' page cache) and then their runs are interleaved, in an order that alternates, so that
+ * neither is always the cold one or always runs right after the other's load.
+ */
+async function measureInProcess(peers: Peer[], info: SshFixtureInfo, workload: Workload): Promise<string[]> {
+  const times = peers.map(() => [] as Array<number | string>);
+  for (const peer of peers) await timeRun(peer, info, workload);
+  for (let run = 0; run < RUNS; run++) {
+    const order = peers.map((_, index) => index);
+    if (run % 2 === 1) order.reverse();
+    for (const index of order) times[index]!.push(await timeRun(peers[index]!, info, workload));
+  }
+  return times.map(medianCell);
+}
+
 async function measure(peer: Peer, info: SshFixtureInfo, workload: Workload): Promise<string> {
   if (peer.missing) return `skipped (${peer.missing})`;
-  const times: number[] = [];
-  const runs = peer.inProcess ? RUNS : PEER_RUNS;
-  for (let run = 0; run < runs; run++) {
-    const started = performance.now();
-    let ok: number;
-    try {
-      ok = await peer.run(info, workload);
-    } catch (error) {
-      return `failed: ${(error as Error).message.split('\n')[0]!.slice(0, 60)}`;
-    } finally {
-      if (peer.name.includes('ControlPersist')) await stopControlMasters(info);
-    }
-    times.push((performance.now() - started) / 1000);
-    if (ok !== workload.jobs.length) return `wrong: ${ok}/${workload.jobs.length} correct`;
+  const times: Array<number | string> = [];
+  for (let run = 0; run < PEER_RUNS; run++) {
+    const time = await timeRun(peer, info, workload);
+    times.push(time);
+    if (typeof time === 'string') break;
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!.toFixed(2);
+  return medianCell(times);
 }
 
 async function main(): Promise<void> {
@@ -86,12 +114,18 @@ async function main(): Promise<void> {
       },
     ];
     const peers = [fanoutPeer(info), ...createPeers(info)];
+    const inProcess = peers.filter((peer) => peer.inProcess);
+    const cells = new Map<Peer, string[]>(peers.map((peer) => [peer, []]));
+    for (const workload of workloads) {
+      const medians = await measureInProcess(inProcess, info, workload);
+      inProcess.forEach((peer, index) => cells.get(peer)!.push(medians[index]!));
+    }
     const rows: Array<[string, string, string]> = [];
     for (const peer of peers) {
-      const cells = [] as string[];
-      for (const workload of workloads) cells.push(await measure(peer, info, workload));
-      rows.push([peer.name, cells[0]!, cells[1]!]);
-      console.error(`${peer.name}: W2 ${cells[0]} s, W3 ${cells[1]} s`);
+      const row = cells.get(peer)!;
+      if (!peer.inProcess) for (const workload of workloads) row.push(await measure(peer, info, workload));
+      rows.push([peer.name, row[0]!, row[1]!]);
+      console.error(`${peer.name}: W2 ${row[0]} s, W3 ${row[1]} s`);
     }
     const base = rows[0]!;
     const ratio = (cell: string, reference: string) =>

@@ -3,8 +3,8 @@ import { ConnectionError, SpawnError, type FanoutError } from '../../errors.js';
 import type { ExitStatus, RunningCommand, SpawnRequest } from '../target.js';
 import type { Connection } from './connection.js';
 import { SshFailure, toConnectionError } from './failure.js';
-import { acquireConnection } from './pool.js';
-import { buildRemoteCommand, isPlainSh, OutputReports } from './remote-command.js';
+import { acquireConnection, currentConnection } from './pool.js';
+import { buildRemoteCommand, isPlainSh, OutputReports, runInSh } from './remote-command.js';
 import { killRemoteGroup } from './remote-kill.js';
 import type { SshSettings } from './settings.js';
 
@@ -129,8 +129,9 @@ export class SshCommand implements RunningCommand {
   async #start(): Promise<void> {
     const { command } = this.#request;
     const noStdin = this.#request.stdin === undefined;
+    let wrapper: string;
     try {
-      buildRemoteCommand({ ...this.#request, noStdin });
+      wrapper = buildRemoteCommand({ ...this.#request, noStdin, loginShellIsSh: true });
     } catch (error) {
       const message = `Cannot start command on ${this.#settings.id}: ${(error as Error).message}`;
       return this.#fail(
@@ -139,12 +140,10 @@ export class SshCommand implements RunningCommand {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const connection = await this.#raceAbort(acquireConnection(this.#settings));
-        const line = buildRemoteCommand({
-          ...this.#request,
-          noStdin,
-          loginShellIsSh: connection.loginShellIsSh,
-        });
+        // A live pooled connection needs no wait, and so no abort listener (a cost on every command).
+        const connection =
+          currentConnection(this.#settings) ?? (await this.#raceAbort(acquireConnection(this.#settings)));
+        const line = connection.loginShellIsSh ? wrapper : runInSh(wrapper);
         const channel = await connection.exec(line, {
           signal: this.#abort.signal,
           onSent: () => (this.#sent = true),

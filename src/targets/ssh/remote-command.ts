@@ -43,7 +43,12 @@ export function buildRemoteCommand(request: {
   }
   steps.push(`eval ${quote(request.command)}`);
   const wrapper = steps.join('; ');
-  return request.loginShellIsSh ? wrapper : `exec /bin/sh -c ${quote(wrapper)}`;
+  return request.loginShellIsSh ? wrapper : runInSh(wrapper);
+}
+
+/** The line that runs a wrapper built for `loginShellIsSh` under any login shell. */
+export function runInSh(wrapper: string): string {
+  return `exec /bin/sh -c ${quote(wrapper)}`;
 }
 
 /** The line that signals a process group from another channel (dash's `kill` takes no `--`). */
