@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import pLimit from 'p-limit';
 import { $ as zx } from 'zx';
-import { $ } from '../src/index.js';
+import { $, limit } from '../src/index.js';
 import { hasCommand, median, printTable, timeAsync, timeShell, type Row } from './support.js';
 
 const CONCURRENCY = 8;
@@ -46,19 +46,22 @@ async function workload(name: string, count: number, command: string, xargsArg: 
     name: 'bare Node spawn loop',
     seconds: await median(RUNS, () => timeAsync(() => runPool(count, () => bareSpawn(command)))),
   });
-  const limit = pLimit(CONCURRENCY);
+  const pLimited = pLimit(CONCURRENCY);
   zx.verbose = false;
   rows.push({
     name: 'zx + p-limit',
     seconds: await median(RUNS, () =>
       timeAsync(() =>
-        Promise.all(Array.from({ length: count }, () => limit(() => zx`sh -c ${command}`.quiet()))),
+        Promise.all(Array.from({ length: count }, () => pLimited(() => zx`sh -c ${command}`.quiet()))),
       ),
     ),
   });
+  const ours = limit(CONCURRENCY);
   rows.push({
-    name: 'fanout $ (8 workers)',
-    seconds: await median(RUNS, () => timeAsync(() => runPool(count, () => $.run(command)))),
+    name: 'fanout $ + limit(8)',
+    seconds: await median(RUNS, () =>
+      timeAsync(() => Promise.all(Array.from({ length: count }, () => ours(() => $.run(command))))),
+    ),
   });
   printTable(
     `${name}: ${count} jobs at concurrency ${CONCURRENCY} (median of ${RUNS})`,
