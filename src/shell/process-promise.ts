@@ -90,7 +90,14 @@ export class ProcessPromise implements Promise<ProcessResult> {
   }
 
   #start(): Promise<ProcessResult> {
-    this.#result ??= this.#execute();
+    if (!this.#result) {
+      // A target that throws while starting rejects the promise, like every other failure.
+      try {
+        this.#result = this.#execute();
+      } catch (error) {
+        this.#result = Promise.reject(error);
+      }
+    }
     return this.#result;
   }
 

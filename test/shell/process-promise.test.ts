@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { $, CommandError, ProcessResult, SpawnError, TimeoutError, within } from '../../src/index.js';
+import {
+  $,
+  CommandError,
+  createShell,
+  ProcessResult,
+  SpawnError,
+  TimeoutError,
+  within,
+} from '../../src/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fanout-pp-'));
 
@@ -212,5 +220,32 @@ describe('timeouts', () => {
   it('resolves a timed-out command under nothrow, with timedOut set', async () => {
     const result = await $`sleep 10`.timeout(200).nothrow();
     expect(result).toMatchObject({ timedOut: true, ok: false, signal: 'SIGTERM' });
+  });
+});
+
+describe('targets that throw', () => {
+  it('turns a target that throws while starting into a rejection', async () => {
+    const broken = createShell({
+      id: 'broken://x',
+      spawn() {
+        throw new Error('cannot start');
+      },
+      dispose: async () => {},
+    });
+    const command = broken`true`;
+    let thrown: unknown;
+    const settled = (() => {
+      try {
+        return command.then(
+          () => 'resolved',
+          (error: unknown) => (error as Error).message,
+        );
+      } catch (error) {
+        thrown = error;
+        return undefined;
+      }
+    })();
+    expect(thrown).toBeUndefined();
+    expect(await settled).toBe('cannot start');
   });
 });
