@@ -34,12 +34,13 @@
  *   with `fixture.stop()`.
  * - `startSshFixtures(count)` returns `{ info, stop() }` for scripts outside vitest (benchmarks, CLI e2e).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -339,6 +340,25 @@ export async function startSshd(
   return { host, stop: () => killHost(host) };
 }
 
+const OWNER_FILE = 'owner.pid';
+
+/** Stops the sshd fixtures of runs whose process died before its teardown (a killed test run or bench). */
+function removeStaleFixtures(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith('fanout-sshd-')) continue;
+    const dir = join(tmpdir(), name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || isAlive(owner)) continue;
+    spawnSync('pkill', ['-KILL', '-f', `${dir}/`]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Starts `count` sshd fixtures on 127.0.0.2 … and returns what clients need to reach them.
  *
@@ -349,7 +369,9 @@ export async function startSshd(
 export async function startSshFixtures(count = 8): Promise<SshFixtures> {
   ensureUser();
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  removeStaleFixtures();
   const dir = mkdtempSync(join(tmpdir(), 'fanout-sshd-'));
+  writeFileSync(join(dir, OWNER_FILE), String(process.pid));
   // sshd reads authorized_keys as the logged-in user.
   chmodSync(dir, 0o755);
   const keys = {
