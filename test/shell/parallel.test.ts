@@ -1,39 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { $ } from '../../src/dollar.js';
 import { LoadBalancer, RoundRobinDistributor, fastFail, type ProgressEvent } from '../../src/index.js';
 import { ProcessResult } from '../../src/shell/result.js';
 import type { Shell } from '../../src/shell/shell.js';
-
-let counter = 0;
-/** A `sleep 100.<unique>` command line, findable with ps. */
-function sleeper(): { marker: string; line: string } {
-  const marker = `100.${process.pid}${++counter}${Math.floor(Math.random() * 1000)}`;
-  return { marker, line: `sleep ${marker}` };
-}
-
-function running(marker: string): boolean {
-  const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-  return processes.split('\n').some((line) => line.includes(marker) && !line.includes('ps -eo'));
-}
-
-/** Waits (generously, the machine is shared) until no process carries the marker. */
-async function gone(marker: string, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!running(marker)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition never held');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { processesMatching, survivorsOf, uniqueSleep, waitFor } from '../support/processes.js';
 
 describe('$.parallel.all', () => {
   it('resolves with every result in input order, from commands, command lines and functions', async () => {
@@ -44,7 +14,7 @@ describe('$.parallel.all', () => {
   it('maxConcurrent holds lazy ProcessPromises back unstarted', async () => {
     const commands = Array.from({ length: 5 }, () => $`sleep 0.3`);
     const all = $.parallel.all(commands, { maxConcurrent: 2 });
-    await until(() => commands.some((command) => command.started));
+    await waitFor(() => commands.some((command) => command.started), 10_000);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(commands.filter((command) => command.started)).toHaveLength(2);
     await all;
@@ -52,20 +22,20 @@ describe('$.parallel.all', () => {
   });
 
   it('rejects at the first failure and kills the running commands', async () => {
-    const { marker, line } = sleeper();
+    const { marker, command: line } = uniqueSleep();
     const slow = $.raw`${line}`;
     await expect($.parallel.all([slow, () => $`sleep 0.2; exit 7`])).rejects.toMatchObject({ exitCode: 7 });
-    expect(await gone(marker)).toBe(true);
+    expect(await survivorsOf(marker, 10_000)).toEqual([]);
   });
 
   it('kills the running commands when its signal aborts', async () => {
-    const { marker, line } = sleeper();
+    const { marker, command: line } = uniqueSleep();
     const controller = new AbortController();
     const all = $.parallel.all([line], { signal: controller.signal });
-    await until(() => running(marker));
+    await waitFor(() => processesMatching(marker).length > 0, 10_000);
     controller.abort(new Error('stop'));
     await expect(all).rejects.toThrow('stop');
-    expect(await gone(marker)).toBe(true);
+    expect(await survivorsOf(marker, 10_000)).toEqual([]);
   });
 
   it('fires onProgress as each command finishes, not at the end', async () => {
@@ -104,13 +74,13 @@ describe('$.parallel.settled', () => {
   });
 
   it('with stopOnError kills the running commands and starts no more', async () => {
-    const { marker, line } = sleeper();
+    const { marker, command: line } = uniqueSleep();
     const never = $`echo never`;
     const { failed, succeeded } = await $.parallel.settled([line, 'sleep 0.2; exit 1', never], {
       maxConcurrent: 2,
       stopOnError: true,
     });
-    expect(await gone(marker)).toBe(true);
+    expect(await survivorsOf(marker, 10_000)).toEqual([]);
     expect(never.started).toBe(false);
     expect(succeeded).toHaveLength(0);
     expect(failed.map(({ index }) => index)).toEqual([0, 1, 2]);
@@ -119,10 +89,10 @@ describe('$.parallel.settled', () => {
 
 describe('$.parallel.race', () => {
   it('settles with the first command to finish and kills the losers', async () => {
-    const { marker, line } = sleeper();
+    const { marker, command: line } = uniqueSleep();
     const winner = await $.parallel.race([line, $`echo fast`]);
     expect(String(winner)).toBe('fast');
-    expect(await gone(marker)).toBe(true);
+    expect(await survivorsOf(marker, 10_000)).toEqual([]);
   });
 });
 
@@ -135,20 +105,20 @@ describe('$.parallel.map', () => {
   });
 
   it('kills the commands still running when one fails', async () => {
-    const { marker, line } = sleeper();
+    const { marker, command: line } = uniqueSleep();
     const mapping = $.parallel.map([line, 'exit 9'], (command) => $.raw`${command}`);
     await expect(mapping).rejects.toMatchObject({ exitCode: 9 });
-    expect(await gone(marker)).toBe(true);
+    expect(await survivorsOf(marker, 10_000)).toEqual([]);
   });
 });
 
 describe('cancellation of $ commands by the generic toolkit', () => {
   it('fastFail kills in-flight commands that take the task signal', async () => {
-    const { marker, line } = sleeper();
+    const { marker, command: line } = uniqueSleep();
     await expect(
       fastFail([(signal) => $.raw`${line}`.signal(signal), () => $`sleep 0.2; exit 2`]),
     ).rejects.toMatchObject({ exitCode: 2 });
-    expect(await gone(marker)).toBe(true);
+    expect(await survivorsOf(marker, 10_000)).toEqual([]);
   });
 });
 

@@ -20,3 +20,13 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'co
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Waits until no process carries `marker` (or the time is up) and returns the command lines of those left. */
+export async function survivorsOf(marker: string, withinMs = 5000): Promise<string[]> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const left = processesMatching(marker);
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -4,6 +4,8 @@ import type { SshTargetOptions } from '../../../src/targets/ssh/index.js';
 import type { SshFixtureHost, SshFixtureInfo } from '../../support/sshd.js';
 import '../../support/sshd-context.js';
 
+export { survivorsOf } from '../../support/processes.js';
+
 /** The fixtures started by the global set-up. */
 export function fixtures(): SshFixtureInfo {
   return inject('ssh');
@@ -29,16 +31,6 @@ export function processesWith(marker: string): string[] {
   return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
     .split('\n')
     .filter((line) => line.includes(marker) && !line.includes('ps -eo'));
-}
-
-/** Waits until no process carries `marker` (or the time is up) and returns those left. */
-export async function survivorsOf(marker: string, withinMs = 5000): Promise<string[]> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const left = processesWith(marker);
-    if (left.length === 0 || Date.now() > deadline) return left;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Waits until a `sleep <marker>` process runs (not merely a shell whose command line names it). */
