@@ -1,6 +1,7 @@
 import { parseDuration, type Duration } from '../shell/duration.js';
 import type { FleetEvent } from './events.js';
 import { validatePolicy, type FailurePolicy } from './policy.js';
+import { validateInteger } from '../parallel/validate.js';
 
 /** Options of `runOn` and `distribute`; every field is optional, with the default given here. */
 export interface FleetOptions {
@@ -51,13 +52,6 @@ const DEFAULTS: FleetOptions = {
 
 const KNOWN = new Set(Object.keys(DEFAULTS));
 
-function expectCount(value: unknown, name: string, min: number, allowInfinity: boolean): void {
-  if ((allowInfinity && value === Infinity) || (Number.isInteger(value) && (value as number) >= min)) return;
-  throw new TypeError(
-    `Expected \`${name}\` to be an integer from ${min} and up, got \`${String(value)}\` (${typeof value})`,
-  );
-}
-
 /**
  * Checks fleet options once and fills in the defaults; throws a TypeError naming the bad option.
  *
@@ -72,9 +66,9 @@ export function resolveFleetOptions(options: Partial<FleetOptions> = {}): Resolv
     if (!KNOWN.has(key)) throw new TypeError(`Unknown option \`${key}\`; known: ${[...KNOWN].join(', ')}`);
   }
   const merged = { ...DEFAULTS, ...options };
-  expectCount(merged.concurrency, 'concurrency', 1, true);
-  expectCount(merged.perTarget, 'perTarget', 1, true);
-  expectCount(merged.retries, 'retries', 0, false);
+  validateInteger(merged.concurrency, 'concurrency', 1, true);
+  validateInteger(merged.perTarget, 'perTarget', 1, true);
+  validateInteger(merged.retries, 'retries', 0, false);
   if (merged.signal !== undefined && !(merged.signal instanceof AbortSignal)) {
     throw new TypeError('Expected `signal` to be an AbortSignal');
   }
