@@ -4,7 +4,8 @@ import { ConnectionError, SpawnError, type ErrorCode } from '../../errors.js';
 import type { ExitStatus, RunningCommand, SpawnRequest } from '../target.js';
 import { toDockerError, type DockerErrorContext } from './docker-errors.js';
 import { readExecStream } from './exec-stream.js';
-import { toExitStatus, waitForExitCode } from './exit-status.js';
+import { toExitStatus } from '../exit-status.js';
+import { waitForExitCode } from './exit-status.js';
 import { signalProcessGroup } from './kill.js';
 import { buildExecArgv } from './pid-marker.js';
 

@@ -1,6 +1,4 @@
-import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ExitStatus } from '../target.js';
 
 /** What `exec.inspect()` says about how an exec ended. */
 export interface ExecState {
@@ -10,20 +8,6 @@ export interface ExecState {
 
 /** Waits between inspections while the daemon has not yet recorded the exit (≈1.6 s in all). */
 const RETRY_DELAYS_MS = [5, 10, 25, 50, 100, 200, 400, 800];
-
-/**
- * Reads an exit code as the local target would report it: a shell killed by a signal we sent exits with
- * 128 + the signal's number, which is reported as that signal.
- *
- * @example
- * toExitStatus(143, new Set(['SIGTERM'])); // { exitCode: null, signal: 'SIGTERM' }
- */
-export function toExitStatus(exitCode: number, signalsSent: ReadonlySet<NodeJS.Signals>): ExitStatus {
-  for (const signal of signalsSent) {
-    if (exitCode === 128 + constants.signals[signal]) return { exitCode: null, signal };
-  }
-  return { exitCode, signal: null };
-}
 
 /**
  * Inspects an exec until it has an exit code; undefined when the daemon still reports it running (or

@@ -1,5 +1,5 @@
-import { constants } from 'node:os';
 import { ConnectionError, SpawnError } from '../../errors.js';
+import { toExitStatus } from '../exit-status.js';
 import type { ExitStatus } from '../target.js';
 import type { ExecEnd } from './exec-session.js';
 
@@ -58,7 +58,5 @@ export function interpretExecEnd(end: ExecEnd, facts: ExecFacts): ExitStatus {
       code: 'SPAWN_FAILED',
       ...where,
     });
-  for (const signal of facts.sentSignals)
-    if (outcome.exitCode === 128 + constants.signals[signal]) return { exitCode: null, signal };
-  return { exitCode: outcome.exitCode, signal: null };
+  return toExitStatus(outcome.exitCode, facts.sentSignals);
 }
