@@ -111,7 +111,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
         command: guardCommand(member.target, job.command),
         cwd: undefined,
         env: {},
-        stdin: undefined,
+        stdin: job.stdin,
         onStdout: (chunk) => stdout.push(chunk),
         onStderr: (chunk) => stderr.push(chunk),
       });
