@@ -1,5 +1,5 @@
 import { FanoutError } from '../errors.js';
-import { quote } from '../shell/quote.js';
+import { quote } from '../internal/quote.js';
 
 /** Where in the shell's grammar a replacement string stands, which decides how its value is quoted. */
 export type TemplateContext = 'plain' | 'single' | 'double';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { $ } from '../../src/index.js';
-import { quote } from '../../src/shell/quote.js';
+import { quote } from '../../src/internal/quote.js';
 import { buildCommand, buildRawCommand } from '../../src/shell/template.js';
 import { HOSTILE } from '../support/hostile.js';
 
