@@ -1,5 +1,5 @@
 import { FanoutError } from '../../errors.js';
-import { quoteFor, type QuoteContext } from './quote-context.js';
+import { parseTemplate as parseParts, quoteFor, type TemplateContext } from '../template.js';
 
 /** How a replacement string changes its argument: `{.}`, `{/}`, `{//}`, `{/.}`, or not at all (`{}`). */
 export type Modifier = '' | '.' | '/' | '//' | '/.';
@@ -9,14 +9,12 @@ export type TemplatePart =
   | { readonly kind: 'text'; readonly text: string }
   | {
       readonly kind: 'arg';
-      /** 1-based position (`{2}`), negative from the end (`{-1}`), undefined for all arguments (`{}`). */
+      /** 1-based position (`{2}`), undefined for all arguments (`{}`). */
       readonly position: number | undefined;
       readonly modifier: Modifier;
-      readonly context: QuoteContext;
-      /** The replacement string as written, for error messages. */
-      readonly source: string;
+      readonly context: TemplateContext;
     }
-  | { readonly kind: 'seq' | 'slot'; readonly context: QuoteContext };
+  | { readonly kind: 'seq' | 'slot'; readonly context: TemplateContext };
 
 /** A template: shell words (each a list of parts) separated by the whitespace written between them. */
 export interface Template {
@@ -28,89 +26,89 @@ export interface Template {
   readonly usesSlot: boolean;
 }
 
-/** The replacement strings fanout knows, as GNU parallel spells them. */
-const KNOWN = /\{(-?[1-9]\d*)?(\.|\/|\/\/|\/\.)?\}|\{#\}|\{%\}/y;
 /** GNU parallel replacement strings fanout does not implement: a usage error, never literal text. */
-const UNSUPPORTED = /\{(-?\d+)?(\+\/|\+\.|\+\.\.|\.\.\.?|\/\.\.\.?|=[^}]*=|\d+,\d+)\}/y;
+const UNSUPPORTED =
+  /\{(?:-?\d+)?(?:\+\/|\+\.|\+\.\.|\.\.\.?|\/\.\.\.?|\d+,\d+)\}|\{-\d+[^}]*\}|\{0+[./]*\}|\{=[^}]*=\}/;
+const ARG = /^\{(\d*)(\.|\/|\/\/|\/\.)?\}$/;
 
-export const SUPPORTED_REPLACEMENTS = '{} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.} {-n}';
+export const SUPPORTED_REPLACEMENTS = '{} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}';
+
+function usage(message: string): FanoutError {
+  return new FanoutError(message, { code: 'USAGE' });
+}
+
+function toPart(token: string, context: TemplateContext): TemplatePart {
+  if (token === '{#}') return { kind: 'seq', context };
+  if (token === '{%}') return { kind: 'slot', context };
+  const [, digits = '', modifier = ''] = ARG.exec(token) ?? [];
+  return {
+    kind: 'arg',
+    position: digits === '' ? undefined : Number(digits),
+    modifier: modifier as Modifier,
+    context,
+  };
+}
 
 /**
- * Parses a job template: finds the replacement strings and notes, for each, whether it stands outside
- * quotes or inside '…' or "…", so its value can be quoted for exactly that place.
+ * Parses a job template: the replacement strings, each with the place it stands (outside quotes, inside
+ * '…' or "…", found by the fleet's template parser, which also refuses places no quoting makes safe), and
+ * the shell words they belong to (for \`-X\`). An unsupported GNU parallel form is a USAGE error.
  *
  * @example
- * parseTemplate('convert {} {.}.png').maxPosition // 0
+ * parseTemplate('convert {} {.}.png').hasArgs // true
  */
 export function parseTemplate(text: string): Template {
+  const unsupported = UNSUPPORTED.exec(text);
+  if (unsupported) {
+    throw usage(
+      `replacement string \`${unsupported[0]}\` is not supported (supported: ${SUPPORTED_REPLACEMENTS})`,
+    );
+  }
   const words: { parts: TemplatePart[]; space: string }[] = [];
   let parts: TemplatePart[] = [];
-  let literal = '';
-  let context: QuoteContext = 'plain';
-  let hasArgs = false;
-  let maxPosition = 0;
-  let usesSlot = false;
-  const flushText = (): void => {
-    if (literal !== '') parts.push({ kind: 'text', text: literal });
-    literal = '';
-  };
   const endWord = (space: string): void => {
-    flushText();
     if (parts.length > 0) words.push({ parts, space });
     else if (words.length > 0) words[words.length - 1]!.space += space;
+    else if (space !== '') words.push({ parts: [], space });
     parts = [];
   };
-  let index = 0;
-  while (index < text.length) {
-    const char = text[index]!;
-    UNSUPPORTED.lastIndex = index;
-    const unsupported = UNSUPPORTED.exec(text);
-    if (unsupported) {
-      throw new FanoutError(
-        `replacement string \`${unsupported[0]}\` is not supported (supported: ${SUPPORTED_REPLACEMENTS})`,
-        { code: 'USAGE' },
-      );
+  // Quote state inside literal text, only to find the unquoted blanks between words.
+  let quote: TemplateContext = 'plain';
+  for (const piece of parseParts(text)) {
+    if (!('text' in piece)) {
+      quote = piece.context;
+      parts.push(toPart(piece.token, piece.context));
+      continue;
     }
-    KNOWN.lastIndex = index;
-    const known = KNOWN.exec(text);
-    if (known) {
-      flushText();
-      const source = known[0];
-      if (source === '{#}') parts.push({ kind: 'seq', context });
-      else if (source === '{%}') {
-        parts.push({ kind: 'slot', context });
-        usesSlot = true;
-      } else {
-        const position = known[1] === undefined ? undefined : Number(known[1]);
-        if (position !== undefined) maxPosition = Math.max(maxPosition, Math.abs(position));
-        hasArgs = true;
-        parts.push({ kind: 'arg', position, modifier: (known[2] ?? '') as Modifier, context, source });
+    let literal = '';
+    for (let index = 0; index < piece.text.length; index++) {
+      const char = piece.text[index]!;
+      if (quote === 'plain' && /\s/.test(char)) {
+        let end = index;
+        while (end + 1 < piece.text.length && /\s/.test(piece.text[end + 1]!)) end += 1;
+        if (literal !== '') parts.push({ kind: 'text', text: literal });
+        literal = '';
+        endWord(piece.text.slice(index, end + 1));
+        index = end;
+        continue;
       }
-      index += source.length;
-      continue;
+      literal += char;
+      if (char === '\\' && quote !== 'single' && index + 1 < piece.text.length)
+        literal += piece.text[++index]!;
+      else if (char === "'" && quote !== 'double') quote = quote === 'single' ? 'plain' : 'single';
+      else if (char === '"' && quote !== 'single') quote = quote === 'double' ? 'plain' : 'double';
     }
-    if (context === 'plain' && /\s/.test(char)) {
-      let end = index;
-      while (end < text.length && /\s/.test(text[end]!)) end += 1;
-      endWord(text.slice(index, end));
-      index = end;
-      continue;
-    }
-    literal += char;
-    if (context === 'plain') {
-      if (char === "'") context = 'single';
-      else if (char === '"') context = 'double';
-      else if (char === '\\' && index + 1 < text.length) literal += text[++index]!;
-    } else if (context === 'single') {
-      if (char === "'") context = 'plain';
-    } else if (context === 'double') {
-      if (char === '"') context = 'plain';
-      else if (char === '\\' && index + 1 < text.length) literal += text[++index]!;
-    }
-    index += 1;
+    if (literal !== '') parts.push({ kind: 'text', text: literal });
   }
   endWord('');
-  return { words, hasArgs, maxPosition, usesSlot };
+  const all = words.flatMap((word) => word.parts);
+  const args = all.filter((part) => part.kind === 'arg');
+  return {
+    words,
+    hasArgs: args.length > 0,
+    maxPosition: Math.max(0, ...args.map((part) => part.position ?? 0)),
+    usesSlot: all.some((part) => part.kind === 'slot'),
+  };
 }
 
 /**
@@ -151,8 +149,7 @@ export interface Fill {
 
 function argValues(args: readonly string[], position: number | undefined, modifier: Modifier): string[] {
   if (position === undefined) return args.map((arg) => modify(arg, modifier));
-  const value = position > 0 ? args[position - 1] : args[args.length + position];
-  return [modify(value ?? '', modifier)];
+  return [modify(args[position - 1] ?? '', modifier)];
 }
 
 function renderPart(part: TemplatePart, fill: Fill): string {

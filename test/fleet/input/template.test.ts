@@ -30,7 +30,7 @@ describe('replacement strings', () => {
   it.each([
     ['echo {}', ['a b'], "echo 'a b'"],
     ['echo {} {.} {/} {//} {/.}', ['d/x.gz'], 'echo d/x.gz d/x x.gz d x'],
-    ['echo {1} {2} {-1}', ['a', 'b', 'c'], 'echo a b c'],
+    ['echo {1} {2} {3}', ['a', 'b', 'c'], 'echo a b c'],
     ['echo {2.} {2/} {2//} {2/.}', ['a', 'p/q.r'], 'echo p/q q.r p q'],
     ['echo {#} {%}', ['a'], 'echo 7 2 a'],
     ['echo', ['a', 'b c'], "echo a 'b c'"],
@@ -46,22 +46,24 @@ describe('replacement strings', () => {
     );
   });
 
-  it.each(['{..}', '{+/}', '{=s/a/b/=}', '{1,2}', '{...}'])('refuses %s as unsupported', (text) => {
-    expect(() => parseTemplate(`echo ${text}`)).toThrow(expect.objectContaining({ code: 'USAGE' }));
-  });
+  it.each(['{..}', '{+/}', '{=s/a/b/=}', '{1,2}', '{...}', '{-1}', '{0}'])(
+    'refuses %s as unsupported',
+    (text) => {
+      expect(() => parseTemplate(`echo ${text}`)).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    },
+  );
 
   const hostile = fc.string({ unit: 'binary', maxLength: 40 }).filter((value) => !value.includes('\0'));
 
   it('hands any value to the command as exactly one argument, outside, in single and in double quotes', () => {
     fc.assert(
       fc.property(hostile, hostile, (first, second) => {
-        for (const template of ["printf '<%s>' {1} '{1}' \"{1}\" {2}", "printf '<%s>' x'{1}'y \"a{2}b\""]) {
-          const command = render(template, [first, second]);
-          const expected = template.includes('x')
-            ? `<x${first}y><a${second}b>`
-            : `<${first}><${first}><${first}><${second}>`;
-          expect(shellArgs(command)).toBe(expected);
-        }
+        const cases: [string, string][] = [
+          [`printf '<%s>' {1} '{1}' "{1}" {2}`, `<${first}><${first}><${first}><${second}>`],
+          [`printf '<%s>' x'{1}'y "a{2}b" "$(printf '%s.' "{1}")"`, `<x${first}y><a${second}b><${first}.>`],
+        ];
+        for (const [template, expected] of cases)
+          expect(shellArgs(render(template, [first, second]))).toBe(expected);
       }),
       { numRuns: 50 },
     );
