@@ -1,5 +1,5 @@
 import { PassThrough, type Readable } from 'node:stream';
-import { quote } from '../shell/quote.js';
+import { quote } from '../internal/quote.js';
 import type { Target } from '../targets/target.js';
 
 /** A target whose files move as tar archives (a container, a pod), with helper commands run by its `sh`. */

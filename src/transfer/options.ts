@@ -1,4 +1,5 @@
-import { parseDuration, type Duration } from '../shell/duration.js';
+import { parseDuration, type Duration } from '../internal/duration.js';
+import { validateFunction, validateNumber, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** Bytes and files moved so far by one transfer. */
 export interface TransferProgress {
@@ -44,16 +45,12 @@ export interface NormalizedTransferOptions {
   readonly onProgress: ((progress: TransferProgress) => void) | undefined;
 }
 
-const KEYS = new Set(['preserve', 'mkdirs', 'checksum', 'sync', 'mode', 'signal', 'timeout', 'onProgress']);
-
-function describe(value: unknown): string {
-  return `\`${String(value)}\` (${typeof value})`;
-}
+const KEYS = ['preserve', 'mkdirs', 'checksum', 'sync', 'mode', 'signal', 'timeout', 'onProgress'];
 
 function flag(options: TransferOptions, key: 'preserve' | 'mkdirs' | 'checksum' | 'sync'): boolean {
   const value = options[key];
   if (value !== undefined && typeof value !== 'boolean')
-    throw new TypeError(`Expected \`${key}\` to be a boolean, got ${describe(value)}`);
+    throw new TypeError(`Expected \`${key}\` to be a boolean, got \`${String(value)}\` (${typeof value})`);
   return value ?? false;
 }
 
@@ -64,15 +61,11 @@ function flag(options: TransferOptions, key: 'preserve' | 'mkdirs' | 'checksum' 
  * normalizeTransferOptions({ timeout: '1m', checksum: true }).timeoutMs; // 60000
  */
 export function normalizeTransferOptions(options: TransferOptions = {}): NormalizedTransferOptions {
-  for (const key of Object.keys(options))
-    if (!KEYS.has(key)) throw new TypeError(`Unknown transfer option \`${key}\``);
-  const mode = options.mode ?? 0o644;
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
-    throw new TypeError(`Expected \`mode\` to be an integer from 0 to 0o7777, got ${describe(mode)}`);
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
-    throw new TypeError(`Expected \`onProgress\` to be a function, got ${describe(options.onProgress)}`);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
-    throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describe(options.signal)}`);
+  validateOptions<TransferOptions>(options, 'a transfer', KEYS);
+  const mode = validateNumber(options.mode ?? 0o644, 'mode', 0, 0o7777);
+  if (!Number.isInteger(mode))
+    throw new TypeError(`Expected \`mode\` to be an integer, got \`${mode}\` (number)`);
+  if (options.onProgress !== undefined) validateFunction(options.onProgress, 'onProgress');
   const sync = flag(options, 'sync');
   return {
     preserve: flag(options, 'preserve') || sync,
@@ -80,7 +73,7 @@ export function normalizeTransferOptions(options: TransferOptions = {}): Normali
     checksum: flag(options, 'checksum'),
     sync,
     mode,
-    signal: options.signal,
+    signal: validateSignal(options.signal),
     timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
     onProgress: options.onProgress,
   };

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { quote } from '../shell/quote.js';
+import { quote } from '../internal/quote.js';
 import type { ArchiveHost } from './archive-host.js';
 import type { TransferContext } from './context.js';
 import type { TransferEntry } from './entry.js';

@@ -1,7 +1,7 @@
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import { quote } from '../../shell/quote.js';
+import { quote } from '../../internal/quote.js';
 import type { FileStat, TransferFileSystem } from '../../transfer/file-system.js';
 import { parseSha256, runRemoteScript } from '../../transfer/remote-script.js';
 import { acquireConnection } from './pool.js';
