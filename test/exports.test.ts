@@ -68,6 +68,7 @@ describe('exports', () => {
         "parseDuration",
         "parseHalt",
         "parseInventory",
+        "parseTemplate",
         "pickLeastLoaded",
         "quote",
         "readJoblog",
