@@ -19,6 +19,7 @@ export interface FlagSpec {
 /** The flags after parsing (values still text; `options.ts` checks and converts them once). */
 export interface CliFlags {
   readonly inventory?: string;
+  readonly exclude?: string;
   readonly concurrency?: string;
   readonly perTarget?: string;
   readonly timeout?: string;
@@ -53,6 +54,15 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'file',
     commands: ALL,
     description: 'inventory file (default: ./fanout.yaml when it exists)',
+  },
+  {
+    key: 'exclude',
+    long: 'exclude',
+    short: 'x',
+    value: 'targets',
+    commands: ALL,
+    description:
+      "leave out these comma-separated names, globs, @groups or ranges (as pdsh -x; same as '!name')",
   },
   {
     key: 'concurrency',
@@ -200,7 +210,9 @@ Input: 'fanout jobs @all -- cmd ::: a b ::: 1 2' runs every combination (a 1, a 
 them; ':::: file' reads a source's values from the lines of file ('-' for stdin); ':::+' / '::::+' pair a
 source with the one before it. Without ::: or ::::, each stdin line is one argument.
 
-Selections: names (web1), globs ('web*'), groups (@web, @all), ranges (web[01-10]), URIs (ssh://user@host:22, docker://app, k8s://ns/pod, local).
+Selections: names (web1), globs ('web*'), groups (@web, @all), ranges (web[01-10]), URIs (ssh://user@host:22,
+docker://app, k8s://ns/pod, local). '!web3' or '!@canary' leaves targets out, '@web:&@prod' (or '&@prod') keeps
+only those in both, wherever they stand; with only ! and & terms the selection starts from @all.
 
 Exit status:
   0        every job succeeded

@@ -46,41 +46,82 @@ function direct(uri: string): TargetSpec {
   return { name: uri, uri, kind, weight: 1, options: {}, defaults: {}, source: 'command line' };
 }
 
+/** One term of a selection: targets to add, to keep only (`&`), or to leave out (`!`). */
+interface SelectionTerm {
+  readonly op: 'add' | 'keep' | 'drop';
+  readonly selector: string;
+}
+
 /**
- * Resolves command-line selectors against an inventory, in order and without duplicates: names, globs
- * (`web*`), groups (`@web`, `@all`), ranges (`web[01-10]`) and direct URIs (`ssh://host`, `local`). An
- * unknown name is a USAGE error listing close matches.
+ * Splits selectors into terms: `!x` leaves x out, `&x` keeps only what x also selects, and one argument may
+ * chain them as Ansible does (`@web:&@prod:!web3`). URIs are never split.
+ */
+function parseTerms(selectors: readonly string[]): SelectionTerm[] {
+  const terms: SelectionTerm[] = [];
+  for (const selector of selectors) {
+    const pieces = kindOf(selector) ? [selector] : selector.split(/:(?=[&!])/);
+    for (const piece of pieces) {
+      const op = piece.startsWith('!') ? 'drop' : piece.startsWith('&') ? 'keep' : 'add';
+      const rest = op === 'add' ? piece : piece.slice(1);
+      if (rest === '' || (op !== 'add' && /^[&!]/.test(rest))) {
+        throw usage(`bad selector \`${selector}\` (expected e.g. @web, '!web3', '@web:&@prod')`);
+      }
+      terms.push({ op, selector: rest });
+    }
+  }
+  return terms;
+}
+
+/**
+ * Resolves command-line selectors against an inventory: names, globs (`web*`), groups (`@web`, `@all`),
+ * ranges (`web[01-10]`) and direct URIs (`ssh://host`, `local`), in order and without duplicates. `!x`
+ * leaves out what x selects and `&x` keeps only what x also selects, whatever their place (`@web '!web3'`
+ * is `'!web3' @web`; `@web:&@prod` is the intersection); with only `!` and `&` terms the start is `@all`.
+ * An unknown name is a USAGE error listing close matches, as is a selection that leaves no target.
  *
  * @example
- * selectTargets(inventory, ['@web', 'db[1-2]', 'docker://cache']).map((spec) => spec.name);
+ * selectTargets(inventory, ['@web', '!web3', 'db[1-2]', 'docker://cache']).map((spec) => spec.name);
  */
 export function selectTargets(inventory: Inventory | undefined, selectors: readonly string[]): TargetSpec[] {
   if (selectors.length === 0) throw usage('no targets selected (name targets, @groups, globs or URIs)');
+  const terms = parseTerms(selectors);
+  const resolve = createResolver(inventory);
   const chosen = new Map<string, TargetSpec>();
+  const adds = terms.filter((term) => term.op === 'add');
+  const start = adds.length > 0 || !inventory ? adds : [{ op: 'add', selector: '@all' }];
+  for (const term of start) for (const spec of resolve(term.selector)) chosen.set(spec.name, spec);
+  for (const term of terms.filter((each) => each.op !== 'add')) {
+    const named = new Set(resolve(term.selector).map((spec) => spec.name));
+    for (const name of chosen.keys()) if (named.has(name) === (term.op === 'drop')) chosen.delete(name);
+  }
+  if (chosen.size === 0) throw usage(`the selection \`${selectors.join(' ')}\` leaves no target`);
+  return [...chosen.values()];
+}
+
+/** Resolves one selector (without `!` or `&`) to its targets, in order. */
+function createResolver(inventory: Inventory | undefined): (selector: string) => TargetSpec[] {
   const where = inventory ? ` in ${inventory.file}` : ' (no inventory: use URIs, or -i FILE)';
   const lookup = (name: string): TargetSpec => {
     const spec = inventory?.targets.get(name);
     if (!spec) throw usage(`${unknownMessage('target', name, inventory?.targets.keys() ?? [])}${where}`);
     return spec;
   };
-  for (const selector of selectors) {
-    if (kindOf(selector)) {
-      chosen.set(selector, inventory?.targets.get(selector) ?? direct(selector));
-    } else if (selector.startsWith('@')) {
+  return (selector) => {
+    if (kindOf(selector)) return [inventory?.targets.get(selector) ?? direct(selector)];
+    if (selector.startsWith('@')) {
       const members = inventory?.groups.get(selector.slice(1));
       if (!members) {
         const groups = [...(inventory?.groups.keys() ?? [])].map((name) => `@${name}`);
         throw usage(`${unknownMessage('group', selector, groups)}${where}`);
       }
-      for (const name of members) chosen.set(name, lookup(name));
-    } else if (/[*?]/.test(selector)) {
+      return members.map(lookup);
+    }
+    if (/[*?]/.test(selector)) {
       const pattern = globToRegExp(selector);
       const matched = [...(inventory?.targets.keys() ?? [])].filter((name) => pattern.test(name));
       if (matched.length === 0) throw usage(`no target matches \`${selector}\`${where}`);
-      for (const name of matched) chosen.set(name, lookup(name));
-    } else {
-      for (const name of expandRange(selector)) chosen.set(name, lookup(name));
+      return matched.map(lookup);
     }
-  }
-  return [...chosen.values()];
+    return expandRange(selector).map(lookup);
+  };
 }

@@ -73,3 +73,45 @@ describe('selectTargets', () => {
     expect(closeMatches('web1', ['web1x', 'db1', 'web2', 'xyz'])).toEqual(['web1x', 'web2']);
   });
 });
+
+describe('selectTargets with exclusion and intersection', () => {
+  it.each([
+    [
+      ['@web', '!web03'],
+      ['web01', 'web02'],
+    ],
+    [
+      ['!web03', '@web'],
+      ['web01', 'web02'],
+    ],
+    [
+      ['@everything', '!@data'],
+      ['web01', 'web02', 'web03', 'web10'],
+    ],
+    [['@everything:&@web'], ['web01', 'web02', 'web03']],
+    [
+      ['&@web', '@everything'],
+      ['web01', 'web02', 'web03'],
+    ],
+    [['@everything:&web0*:!web02'], ['web01', 'web03']],
+    [['!@web'], ['web10', 'db1', 'db2']],
+    [
+      ['web*', '!web[02-03]'],
+      ['web01', 'web10'],
+    ],
+  ])('%j selects %j', (selectors, expected) => {
+    expect(names(selectors)).toEqual(expected);
+  });
+
+  it('names close matches for an unknown name in an exclusion or intersection', () => {
+    expect(() => names(['@web', '!wbe03'])).toThrow(/unknown target `wbe03`.*web03/);
+    expect(() => names(['@web:&@dta'])).toThrow(/@data/);
+  });
+
+  it.each([[['@web', '!@web']], [['@web:&@data']], [['@web', '!!web01']], [['@web:&']]])(
+    '%j is a usage error',
+    (selectors) => {
+      expect(() => names(selectors)).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    },
+  );
+});

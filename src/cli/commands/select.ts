@@ -11,5 +11,9 @@ import { inventoryPath } from '../options.js';
  */
 export function resolveSelection(selection: readonly string[], flags: CliFlags): TargetSpec[] {
   const file = inventoryPath(flags);
-  return selectTargets(file === undefined ? undefined : loadInventory(file), selection);
+  const excluded = (flags.exclude ?? '')
+    .split(',')
+    .filter((name) => name !== '')
+    .map((name) => `!${name}`);
+  return selectTargets(file === undefined ? undefined : loadInventory(file), [...selection, ...excluded]);
 }
