@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { parseDuration, type Duration } from './duration.js';
 
 /** Options of a command. Every field is optional where it is given; the defaults are listed here. */
@@ -57,6 +57,11 @@ export function validateOptions(options: Partial<ShellOptions>): Partial<ShellOp
       `Expected \`maxBuffer\` to be an integer from 1 and up, got \`${String(options.maxBuffer)}\` (${typeof options.maxBuffer})`,
     );
   }
+  if (options.stdin !== undefined && !isStdin(options.stdin)) {
+    throw new TypeError(
+      `Expected \`stdin\` to be a string, a Buffer or a Readable stream, got \`${String(options.stdin)}\` (${typeof options.stdin})`,
+    );
+  }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new TypeError('Expected `signal` to be an AbortSignal');
   }
@@ -70,6 +75,18 @@ export function validateOptions(options: Partial<ShellOptions>): Partial<ShellOp
     }
   }
   return options;
+}
+
+function isStdin(value: unknown): boolean {
+  return (
+    typeof value === 'string' ||
+    Buffer.isBuffer(value) ||
+    value instanceof Readable ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Readable).pipe === 'function' &&
+      typeof (value as Readable).on === 'function')
+  );
 }
 
 /** Stacks layers of options; later layers win, `env` is merged key by key. */
