@@ -5,6 +5,7 @@ import type { FleetJob } from './job.js';
 import { guardCommand } from './local-guard.js';
 import type { FleetTarget } from './members.js';
 import type { JobStage } from './report.js';
+import { setLongTimeout, type LongTimer } from '../internal/timer.js';
 
 /** Error codes that mean the target, not the command, failed: the job's outcome is unknown. */
 const UNREACHABLE = new Set([
@@ -91,12 +92,12 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   let timedOut = false;
   let canceled = signal.aborted;
   let running: RunningCommand | undefined;
-  let graceTimer: NodeJS.Timeout | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let graceTimer: LongTimer | undefined;
+  let timer: LongTimer | undefined;
 
   const terminate = (): void => {
     running?.kill('SIGTERM');
-    graceTimer ??= setTimeout(() => running?.kill('SIGKILL'), request.killGraceMs);
+    graceTimer ??= setLongTimeout(() => running?.kill('SIGKILL'), request.killGraceMs);
   };
   const onAbort = (): void => {
     canceled = true;
@@ -117,7 +118,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       });
       signal.addEventListener('abort', onAbort, { once: true });
       if (request.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
+        timer = setLongTimeout(() => {
           timedOut = true;
           terminate();
         }, request.timeoutMs);
@@ -126,8 +127,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     } catch (caught) {
       error = caught instanceof Error ? caught : new Error(String(caught));
     } finally {
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
+      timer?.clear();
+      graceTimer?.clear();
       signal.removeEventListener('abort', onAbort);
     }
   }

@@ -1,5 +1,8 @@
 import type { Readable } from 'node:stream';
 import { CommandError, MaxBufferError, TimeoutError } from '../errors.js';
+import { firstAborted, onAnyAbort } from '../internal/on-abort.js';
+import { currentTaskSignals } from '../internal/task-signal.js';
+import { setLongTimeout, type LongTimer } from '../internal/timer.js';
 import type { Target } from '../targets/target.js';
 import { parseDuration, type Duration } from './duration.js';
 import { combineOptions, mergeOptions, validateOptions, type ShellOptions } from './options.js';
@@ -27,6 +30,8 @@ export class ProcessPromise implements Promise<ProcessResult> {
   #terminate: ((signal: NodeJS.Signals) => void) | undefined;
   #stdout: Buffer | undefined;
   readonly #stdoutListeners = new Set<(chunk: Buffer) => void>();
+  /** The signals of the toolkit tasks this command was created in: they cancel it as `.signal()` does. */
+  readonly #taskSignals = currentTaskSignals();
 
   constructor(target: Target, command: string, base: Partial<ShellOptions>) {
     this.target = target;
@@ -103,18 +108,21 @@ export class ProcessPromise implements Promise<ProcessResult> {
 
   #execute(): Promise<ProcessResult> {
     const options = mergeOptions(this.#base, this.#own);
-    const { signal, verbose } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    const { verbose } = options;
+    const signals = [options.signal, ...this.#taskSignals];
+    const abortedBefore = firstAborted(signals);
+    if (abortedBefore) return Promise.reject(abortedBefore.reason);
     const graceMs = parseDuration(options.killGrace, 'killGrace');
     const stdout = new OutputBuffer(options.maxBuffer);
     const stderr = new OutputBuffer(options.maxBuffer);
     let timedOut = false;
-    let aborted = false;
-    let graceTimer: NodeJS.Timeout | undefined;
+    let aborted: { reason: unknown } | undefined;
+    let graceTimer: LongTimer | undefined;
 
     const terminate = (first: NodeJS.Signals): void => {
       running.kill(first);
-      if (first !== 'SIGKILL' && !graceTimer) graceTimer = setTimeout(() => running.kill('SIGKILL'), graceMs);
+      if (first !== 'SIGKILL' && !graceTimer)
+        graceTimer = setLongTimeout(() => running.kill('SIGKILL'), graceMs);
     };
     this.#terminate = terminate;
     if (verbose) process.stderr.write(`$ ${this.command}\n`);
@@ -139,28 +147,27 @@ export class ProcessPromise implements Promise<ProcessResult> {
     const timer =
       options.timeout === undefined
         ? undefined
-        : setTimeout(
+        : setLongTimeout(
             () => {
               timedOut = true;
               terminate('SIGTERM');
             },
             parseDuration(options.timeout, 'timeout'),
           );
-    const onAbort = (): void => {
-      aborted = true;
+    const stopListening = onAnyAbort(signals, (reason) => {
+      aborted = { reason };
       terminate('SIGTERM');
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    });
     const cleanup = (): void => {
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
-      signal?.removeEventListener('abort', onAbort);
+      timer?.clear();
+      graceTimer?.clear();
+      stopListening();
     };
 
     return running.exited.then(
       (status) => {
         cleanup();
-        if (aborted) throw signal?.reason;
+        if (aborted) throw aborted.reason;
         this.#stdout = stdout.toBuffer();
         const result = new ProcessResult({
           stdout: this.#stdout.toString('utf8'),
@@ -178,7 +185,7 @@ export class ProcessPromise implements Promise<ProcessResult> {
       },
       (error: unknown) => {
         cleanup();
-        throw aborted ? signal?.reason : error;
+        throw aborted ? aborted.reason : error;
       },
     );
   }
