@@ -1,6 +1,6 @@
 import { runWithTaskSignal } from '../internal/task-signal.js';
 import { abortReason, linkSignals } from './abort.js';
-import { validateInteger, validateOptions, validateSignal } from './validate.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { bindWorkers, type Executor, type WorkerFunction } from './worker.js';
 
 /** Options of LoadBalancer. */

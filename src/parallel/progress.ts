@@ -1,7 +1,7 @@
 import { ConcurrencyLimiter } from './limiter.js';
 import { runTasks, valuesOrAggregate } from './run-tasks.js';
 import type { Task } from './task.js';
-import { validateFunction, validateInteger, validateOptions, validateSignal } from './validate.js';
+import { validateFunction, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** One progress report: plain data, for any renderer. */
 export interface ProgressEvent {

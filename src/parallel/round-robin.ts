@@ -1,7 +1,7 @@
 import { runWithTaskSignal } from '../internal/task-signal.js';
 import { abortReason, createAbortError, linkSignals } from './abort.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import { validateInteger, validateOptions, validateSignal } from './validate.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { bindWorkers, type Executor, type WorkerFunction } from './worker.js';
 
 /** Options of RoundRobinDistributor. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { $ } from '../../src/dollar.js';
 import { runOn } from '../../src/fleet/run-on.js';
 import { MAX_TIMER_STEP_MS, setLongTimeout, sleep } from '../../src/internal/timer.js';
-import { parseDuration } from '../../src/shell/duration.js';
+import { parseDuration } from '../../src/internal/duration.js';
 import { within } from '../../src/shell/options.js';
 import { localTarget } from '../../src/targets/local.js';
 import { runCli } from '../support/cli.js';
