@@ -1,5 +1,5 @@
 /** The commands of the `fanout` CLI. */
-export type CommandName = 'run' | 'jobs' | 'targets';
+export type CommandName = 'run' | 'jobs' | 'targets' | 'push' | 'pull';
 
 /** One command-line flag, as data: `program.ts` builds the parser and `--help` from these rows. */
 export interface FlagSpec {
@@ -31,10 +31,15 @@ export interface CliFlags {
   readonly resume?: boolean;
   readonly resumeFailed?: boolean;
   readonly dryRun?: boolean;
+  readonly checksum?: boolean;
+  readonly preserve?: boolean;
+  readonly sync?: boolean;
+  readonly mkdirs?: boolean;
 }
 
-const RUNS: readonly CommandName[] = ['run', 'jobs'];
-const ALL: readonly CommandName[] = ['run', 'jobs', 'targets'];
+const RUNS: readonly CommandName[] = ['run', 'jobs', 'push', 'pull'];
+const ALL: readonly CommandName[] = ['run', 'jobs', 'targets', 'push', 'pull'];
+const TRANSFERS: readonly CommandName[] = ['push', 'pull'];
 
 /** Every flag of the CLI. */
 export const FLAGS: readonly FlagSpec[] = [
@@ -128,6 +133,25 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: RUNS,
     description: 'print the exact command each target or job would run, and run nothing',
   },
+  {
+    key: 'checksum',
+    long: 'checksum',
+    commands: TRANSFERS,
+    description: 'verify each file by sha256 from source to destination before it takes its name',
+  },
+  { key: 'preserve', long: 'preserve', commands: TRANSFERS, description: 'keep modification times' },
+  {
+    key: 'sync',
+    long: 'sync',
+    commands: TRANSFERS,
+    description: 'skip files whose size and modification time already match (implies --preserve)',
+  },
+  {
+    key: 'mkdirs',
+    long: 'mkdirs',
+    commands: ['push'],
+    description: 'create REMOTE_DIR and its parents when missing',
+  },
 ];
 
 /** Text after the generated option list of each command in `--help`. */
@@ -151,4 +175,6 @@ Examples:
   fanout run 'web[01-04]' --batches 1,50% --halt soon,fail=1 -- 'systemctl restart app'
   fanout jobs @all -j 8 --joblog run.log -- 'gzip -k {}' ::: *.log
   find . -name '*.csv' | fanout jobs @all --retries 2 --output json -- 'wc -l {}'
-  fanout jobs @all --joblog run.log --resume -- 'gzip -k {}' ::: *.log`;
+  fanout jobs @all --joblog run.log --resume -- 'gzip -k {}' ::: *.log
+  fanout push @web --mkdirs --checksum ./dist /srv/app
+  fanout pull @web /var/log/app.log ./logs        (lands in ./logs/<target>/app.log)`;
