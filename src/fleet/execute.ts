@@ -46,6 +46,8 @@ export interface AttemptRequest {
   readonly killGraceMs: number;
   /** Aborting it kills the attempt (stage `canceled`). */
   readonly signal: AbortSignal;
+  /** Aborting it SIGKILLs the attempt at once. */
+  readonly killNow?: AbortSignal | undefined;
   readonly keepOutput: boolean;
   readonly onLine: ((stream: 'stdout' | 'stderr', line: string) => void) | undefined;
 }
@@ -102,6 +104,10 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     canceled = true;
     terminate();
   };
+  const onKillNow = (): void => {
+    canceled = true;
+    running?.kill('SIGKILL');
+  };
 
   let status: ExitStatus | undefined;
   let error: Error | undefined;
@@ -116,6 +122,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
         onStderr: (chunk) => stderr.push(chunk),
       });
       signal.addEventListener('abort', onAbort, { once: true });
+      if (request.killNow?.aborted) onKillNow();
+      request.killNow?.addEventListener('abort', onKillNow, { once: true });
       if (request.timeoutMs !== undefined) {
         timer = setTimeout(() => {
           timedOut = true;
@@ -129,6 +137,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       clearTimeout(timer);
       clearTimeout(graceTimer);
       signal.removeEventListener('abort', onAbort);
+      request.killNow?.removeEventListener('abort', onKillNow);
     }
   }
 

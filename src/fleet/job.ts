@@ -10,6 +10,8 @@ export type FleetJobInput =
       readonly args?: readonly string[];
       /** Its sequence number (1-based), kept across `--resume`. Default: its position in the input. */
       readonly seq?: number;
+      /** Why the job cannot run (a bad input line, say): it is reported as failed with this message and nothing starts. Default: none. */
+      readonly error?: string;
     };
 
 /** A job once read from the input: numbered, and pinned to a target when it must run there. */
@@ -19,6 +21,8 @@ export interface FleetJob {
   readonly args: readonly string[];
   /** Runs only on this member (as `runOn` does): never moved to another target. */
   readonly pin?: FleetTarget | undefined;
+  /** Why it cannot run: it fails at once with this message. */
+  readonly error?: string | undefined;
 }
 
 /**
@@ -40,7 +44,10 @@ export function normalizeJob(input: FleetJobInput, position: number): FleetJob {
       `Expected \`seq\` of job #${position} to be an integer from 1 and up, got \`${seq}\``,
     );
   }
-  return { seq, command: input.command, args: input.args ?? [] };
+  if (input.error !== undefined && typeof input.error !== 'string') {
+    throw new TypeError(`Expected \`error\` of job #${position} to be a string`);
+  }
+  return { seq, command: input.command, args: input.args ?? [], error: input.error };
 }
 
 /** Reads jobs lazily, one at a time, from an array, an iterable or an async iterable. */

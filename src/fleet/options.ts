@@ -21,6 +21,8 @@ export interface FleetOptions {
   readonly policy: FailurePolicy;
   /** Cancels the run: in-flight jobs are killed on every target, the rest skipped. Default: none. */
   readonly signal: AbortSignal | undefined;
+  /** Aborting it SIGKILLs the running jobs at once, without waiting for `killGrace` (a second Ctrl-C). Default: none. */
+  readonly killNow: AbortSignal | undefined;
   /** Receives every event as it happens; it must not throw. Default: none. */
   readonly onEvent: ((event: FleetEvent) => void) | undefined;
   /** Keep each job's report in `report.jobs`; turn off for unbounded job streams. Default: true. */
@@ -45,6 +47,7 @@ const DEFAULTS: FleetOptions = {
   backoff: '100ms',
   policy: { halt: 'never' },
   signal: undefined,
+  killNow: undefined,
   onEvent: undefined,
   keepJobs: true,
   keepOutput: true,
@@ -71,6 +74,9 @@ export function resolveFleetOptions(options: Partial<FleetOptions> = {}): Resolv
   validateInteger(merged.retries, 'retries', 0, false);
   if (merged.signal !== undefined && !(merged.signal instanceof AbortSignal)) {
     throw new TypeError('Expected `signal` to be an AbortSignal');
+  }
+  if (merged.killNow !== undefined && !(merged.killNow instanceof AbortSignal)) {
+    throw new TypeError('Expected `killNow` to be an AbortSignal');
   }
   if (merged.onEvent !== undefined && typeof merged.onEvent !== 'function') {
     throw new TypeError('Expected `onEvent` to be a function');

@@ -214,3 +214,35 @@ describe('fanout interrupted', { timeout: 180_000 }, () => {
     },
   );
 });
+
+describe('fanout run --resume', { timeout: 120_000 }, () => {
+  it('--resume skips the targets the joblog records, --resume-failed reruns only the failed ones', async () => {
+    const { dir, inventory } = localFleet(4);
+    const joblog = join(dir, 'run.log');
+    const first = await runCli(
+      ['run', '-i', inventory, '@all', '--joblog', joblog, '--progress', 'none', '--', 'exit 1'],
+      { cwd: dir },
+    );
+    expect(first.code).toBe(4);
+    const again = (extra: string, command: string) =>
+      runCli(
+        ['run', '-i', inventory, '@all', '--joblog', joblog, extra, '--progress', 'none', '--', command],
+        {
+          cwd: dir,
+        },
+      );
+    const all = await again('--resume', 'echo ran');
+    expect(all.code).toBe(0);
+    expect(all.stdout).toBe('');
+    const failed = await again('--resume-failed', 'echo ran');
+    expect(failed.code).toBe(0);
+    expect(failed.stdout.trim().split('\n').sort()).toEqual([
+      'node1: ran',
+      'node2: ran',
+      'node3: ran',
+      'node4: ran',
+    ]);
+    const none = await again('--resume-failed', 'echo ran');
+    expect(none.stdout).toBe('');
+  });
+});

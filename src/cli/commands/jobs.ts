@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import {
   createTargets,
   distribute,
@@ -14,26 +13,77 @@ import { usageError } from '../usage.js';
 import { resolveSelection } from './select.js';
 import { runSession } from './session.js';
 
-/** The arguments after `:::`, or the lines of stdin read lazily (one job each, empty lines skipped). */
-async function* readArguments(args: readonly string[] | undefined, io: CliIo): AsyncGenerator<string> {
-  if (args) {
-    yield* args;
-    return;
+/** One job's argument, or why its input line cannot be one. */
+type Argument = { readonly arg: string } | { readonly bad: string };
+
+/** Splits a byte stream into lines (a `\r` before the `\n` is dropped), keeping each line's bytes. */
+async function* readLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  let partial: Buffer[] = [];
+  for await (const raw of input) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    let from = 0;
+    for (let newline = chunk.indexOf(0x0a); newline >= 0; newline = chunk.indexOf(0x0a, from)) {
+      partial.push(chunk.subarray(from, newline));
+      const line = Buffer.concat(partial);
+      partial = [];
+      yield line.at(-1) === 0x0d ? line.subarray(0, -1) : line;
+      from = newline + 1;
+    }
+    if (from < chunk.length) partial.push(chunk.subarray(from));
   }
-  const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
-  for await (const line of lines) if (line !== '') yield line;
+  if (partial.length > 0) yield Buffer.concat(partial);
 }
 
-/** Jobs built from the template, numbered from 1, without the ones a resumed joblog says to skip. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A stdin line as an argument; a line that cannot be passed exactly to a shell is a bad one, not a crash. */
+function toArgument(line: Buffer, number: number): Argument {
+  const nul = line.indexOf(0);
+  if (nul >= 0)
+    return { bad: `input line ${number} holds a NUL byte (at byte ${nul + 1}): a shell argument cannot` };
+  try {
+    return { arg: strictUtf8.decode(line) };
+  } catch {
+    return { bad: `input line ${number} is not valid UTF-8: its bytes cannot be passed exactly` };
+  }
+}
+
+/** The arguments after `:::`, or the lines of stdin read lazily (one job each, empty lines skipped). */
+async function* readArguments(args: readonly string[] | undefined, io: CliIo): AsyncGenerator<Argument> {
+  if (args) {
+    for (const arg of args) yield { arg };
+    return;
+  }
+  let number = 0;
+  for await (const line of readLines(io.stdin)) {
+    number += 1;
+    if (line.length > 0) yield toArgument(line, number);
+  }
+}
+
+/**
+ * Jobs built from the template, numbered from 1, without the ones a resumed joblog says to skip. An
+ * argument the template cannot take becomes a job that fails with the reason, so the run goes on.
+ */
 async function* buildJobs(
   template: string,
-  args: AsyncIterable<string>,
+  args: AsyncIterable<Argument>,
   skip: ReadonlySet<number>,
 ): AsyncGenerator<FleetJobInput> {
   let seq = 0;
-  for await (const arg of args) {
+  for await (const item of args) {
     seq += 1;
-    if (!skip.has(seq)) yield { seq, args: [arg], command: expandTemplate(template, [arg], seq) };
+    if (skip.has(seq)) continue;
+    if ('bad' in item) {
+      yield { seq, args: [], command: template, error: item.bad };
+      continue;
+    }
+    try {
+      yield { seq, args: [item.arg], command: expandTemplate(template, [item.arg], seq) };
+    } catch (error) {
+      const reason = `argument ${seq} cannot be used: ${(error as Error).message}`;
+      yield { seq, args: [item.arg], command: template, error: reason };
+    }
   }
 }
 
