@@ -66,6 +66,7 @@ describe('exports', () => {
         "parseDuration",
         "parseHalt",
         "parseInventory",
+        "parseTemplate",
         "pickLeastLoaded",
         "quote",
         "readJoblog",

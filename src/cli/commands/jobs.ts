@@ -3,6 +3,7 @@ import {
   distribute,
   expandTemplate,
   jobsToSkip,
+  parseTemplate,
   readJoblog,
   type FleetJobInput,
 } from '../../index.js';
@@ -118,6 +119,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
     throw usageError('jobs', 'no arguments: give them after `:::` or pipe one per line on stdin');
   }
   const template = templateWords.join(' ');
+  parseTemplate(template); // a template whose {} cannot be quoted safely is refused before anything runs
   const members = createTargets(resolveSelection(input.selection, flags));
   const skip =
     settings.resume && settings.joblog
