@@ -3,6 +3,7 @@ import {
   constants,
   existsSync,
   fstatSync,
+  fsync,
   fsyncSync,
   ftruncateSync,
   openSync,
@@ -104,10 +105,13 @@ export function openJoblog(path: string, options: { readonly append: boolean }):
     ftruncateSync(fd, 0);
     writeSync(fd, `${JOBLOG_HEADER}\n`);
   };
+  // Synced off the event loop: a slow disk must not delay recording the jobs that end meanwhile.
+  let syncing = false;
   const timer = setInterval(() => {
-    if (!dirty) return;
+    if (!dirty || syncing) return;
     dirty = false;
-    fsyncSync(fd);
+    syncing = true;
+    fsync(fd, () => (syncing = false));
   }, SYNC_EVERY_MS).unref();
   let open = true;
   return {
