@@ -28,6 +28,7 @@ describe('exports', () => {
         "SpawnError",
         "TaskBatcher",
         "TimeoutError",
+        "TransferError",
         "VisualProgress",
         "assignRoundRobin",
         "batchSizes",
@@ -42,6 +43,7 @@ describe('exports', () => {
         "createSshTarget",
         "createTargets",
         "distribute",
+        "download",
         "expandRange",
         "expandTemplate",
         "failSafe",
@@ -77,6 +79,7 @@ describe('exports', () => {
         "runOn",
         "selectTargets",
         "toError",
+        "upload",
         "validatePolicy",
         "within",
       ]

@@ -28,6 +28,7 @@ const base: JobReport = {
   stdout: '',
   stderr: '',
   error: undefined,
+  errorCode: undefined,
 };
 
 describe('joblog', () => {

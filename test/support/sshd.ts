@@ -6,7 +6,7 @@
  * `startSshFixtures(count = 8)` (and the vitest globalSetup `test/support/ssh-setup.ts`, which calls it and
  * `provide('ssh', info)`s the result) starts `count` sshd processes on 127.0.0.2 … 127.0.0.(count+1), all on
  * one port (2222 unless that port is taken on one of the addresses: then the next free one, so always read
- * `host.port`). Each has its own ed25519 host key, `UsePAM no`, key-only auth, `MaxStartups 100:30:200`,
+ * `host.port`). Each has its own ed25519 host key, `UsePAM no`, key-only auth, SFTP, `MaxStartups 100:30:200`,
  * default MaxSessions (10), `AllowTcpForwarding yes`. Logins: the user `fanout-test` (created with `useradd`
  * when missing, shell `/bin/sh`, so no rc-file cost) and root (`prohibit-password`; note that sshd 9.2
  * ignores SSH signal requests for root). Everything generated lives in `info.dir` (a temp dir).
@@ -222,6 +222,7 @@ function writeSshdConfig(info: { dir: string; authorizedKeysFile: string }, host
       'PermitRootLogin prohibit-password',
       'MaxStartups 100:30:200',
       'AllowTcpForwarding yes',
+      'Subsystem sftp internal-sftp',
       'PrintMotd no',
       'PrintLastLog no',
       'UseDNS no',
