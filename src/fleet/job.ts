@@ -10,6 +10,8 @@ export type FleetJobInput =
       readonly args?: readonly string[];
       /** Its sequence number (1-based), kept across `--resume`. Default: its position in the input. */
       readonly seq?: number;
+      /** Bytes written to the command's stdin (then closed). Default: no stdin. */
+      readonly stdin?: Buffer;
       /** Why the job cannot run (a bad input line, say): it is reported as failed with this message and nothing starts. Default: none. */
       readonly error?: string;
     };
@@ -21,6 +23,8 @@ export interface FleetJob {
   readonly args: readonly string[];
   /** Runs only on this member (as `runOn` does): never moved to another target. */
   readonly pin?: FleetTarget | undefined;
+  /** Bytes written to the command's stdin on every attempt. */
+  readonly stdin?: Buffer | undefined;
   /** Why it cannot run: it fails at once with this message. */
   readonly error?: string | undefined;
 }
@@ -47,7 +51,7 @@ export function normalizeJob(input: FleetJobInput, position: number): FleetJob {
   if (input.error !== undefined && typeof input.error !== 'string') {
     throw new TypeError(`Expected \`error\` of job #${position} to be a string`);
   }
-  return { seq, command: input.command, args: input.args ?? [], error: input.error };
+  return { seq, command: input.command, args: input.args ?? [], stdin: input.stdin, error: input.error };
 }
 
 /** Reads jobs lazily, one at a time, from an array, an iterable or an async iterable. */

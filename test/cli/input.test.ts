@@ -23,7 +23,7 @@ describe('fanout jobs input', { timeout: 120_000 }, () => {
     const result = await run.result;
     expect(result.code).toBe(1);
     expect(result.stderr).not.toContain('internal error');
-    expect(result.stderr).toContain('input line 2 holds a NUL byte');
+    expect(result.stderr).toContain('argument 1 of job #2 holds a NUL byte');
     expect(
       result.stdout
         .split('\n')
@@ -47,7 +47,7 @@ describe('fanout jobs input', { timeout: 120_000 }, () => {
     );
     expect(bytes.code).toBe(1);
     expect(bytes.stdout).not.toContain('\uFFFD');
-    expect(bytes.stderr).toContain('input line 2 is not valid UTF-8');
+    expect(bytes.stderr).toContain('argument 1 of job #2 is not valid UTF-8');
     expect(records(joblog).map((row) => [row[0], row[6]])).toEqual([
       ['1', '0'],
       ['2', '-1'],
