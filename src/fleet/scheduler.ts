@@ -7,6 +7,7 @@ import type { FleetTarget } from './members.js';
 import { retryDelay, type ResolvedFleetOptions } from './options.js';
 import { batchSizes, isThresholdReached, type FailureKind } from './policy.js';
 import { failureKind, Tally, type FleetReport, type JobReport } from './report.js';
+import { setLongTimeout, type LongTimer } from '../internal/timer.js';
 
 /** A member's live state. */
 interface Slot {
@@ -68,7 +69,7 @@ export class FleetRun {
   #halted: FleetReport['halted'];
   #total: number | undefined;
   #wake: (() => void) | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #retryTimer: LongTimer | undefined;
 
   constructor(members: readonly FleetTarget[], options: ResolvedFleetOptions) {
     this.#options = options;
@@ -134,7 +135,7 @@ export class FleetRun {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      clearTimeout(this.#retryTimer);
+      this.#retryTimer?.clear();
       await source.return(undefined);
     }
     return {
@@ -317,10 +318,13 @@ export class FleetRun {
   }
 
   #armRetryTimer(): void {
-    clearTimeout(this.#retryTimer);
+    this.#retryTimer?.clear();
     if (this.#retries.length === 0) return;
     const soonest = Math.min(...this.#retries.map((pending) => pending.readyAt));
-    this.#retryTimer = setTimeout(() => this.#notify(), Math.max(0, Math.ceil(soonest - performance.now())));
+    this.#retryTimer = setLongTimeout(
+      () => this.#notify(),
+      Math.max(0, Math.ceil(soonest - performance.now())),
+    );
   }
 
   #takeRetry(): Pending | undefined {
