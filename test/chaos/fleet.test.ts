@@ -2,7 +2,7 @@
  * The fleet CLI over 64 real sshd, each behind a fault proxy with 20 ms ± 5 ms each way, while hosts are
  * blackholed, killed, paused, restarted and slowed in the middle of runs.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -59,6 +59,7 @@ let inventory: string;
 beforeAll(async () => {
   fleet = await startFleet(inject('ssh'), { count: 64, subnet: 1, link: { delayMs: 20, jitterMs: 5 } });
   dir = mkdtempSync(join(tmpdir(), 'fanout-chaos-'));
+  chmodSync(dir, 0o755); // the remote jobs (user fanout-test) look for a flag file in it
   // Dead connections are noticed within ~8 s (keepalive 2 s × 3). Handshakes give up after 15 s: 64 at once
   // share two loaded cores with the 64 sshd, and a host whose handshake times out is down for the whole run.
   inventory = fleet.inventory(dir, { connectTimeout: '15s', keepalive: '2s' });
@@ -200,6 +201,7 @@ describe('the fleet CLI under faults, over 64 hosts with 20 ms ± 5 ms each way'
 
   it('--halt now,fail=3 kills every remote job on every host', async () => {
     const { command, marker } = uniqueSleep();
+    const flag = join(dir, 'fail-now');
     const run = startCli(
       [
         'jobs',
@@ -215,14 +217,16 @@ describe('the fleet CLI under faults, over 64 hosts with 20 ms ± 5 ms each way'
         '--progress',
         'none',
         '--',
-        `if [ {} -le 3 ]; then sleep 2; exit 3; fi; ${command}`,
+        // Jobs 1-3 fail once the test has seen the other thirteen running.
+        `if [ {} -le 3 ]; then while [ ! -e ${flag} ]; do sleep 0.1; done; exit 3; fi; ${command}`,
         ':::',
         ...range(1, 32).map(String),
       ],
       { cwd: dir },
     );
     const sleeping = () => processesMatching(marker).filter((line) => line.startsWith(marker)).length;
-    await waitFor(() => sleeping() === 13, 60_000, 'thirteen remote sleeps');
+    await waitFor(() => sleeping() === 13, 90_000, 'thirteen remote sleeps');
+    writeFileSync(flag, '');
     const result = await run.result;
     const summary = parse(result.stdout).at(-1)!;
     // The first two failures free slots for two more jobs before the third halts the run.
