@@ -119,7 +119,15 @@ export class FleetRun {
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.#loop(source);
+      try {
+        await this.#loop(source);
+      } catch (error) {
+        // The input broke (an unreadable stdin, a throwing iterable): start nothing more, but let what runs
+        // finish and be reported before the error reaches the caller.
+        this.#stopping = true;
+        await this.#idle();
+        throw error;
+      }
       await this.#idle();
       // Jobs never started are reported as skipped when the input is finite (a stream may never end).
       if (this.#stopping && finite) {
@@ -195,6 +203,17 @@ export class FleetRun {
 
   /** Starts a pending job on the best member, or returns false when none has a free slot right now. */
   #place(pending: Pending): boolean {
+    if (pending.job.error !== undefined) {
+      this.#started += 1;
+      this.#finish({
+        ...skippedReport(pending.job),
+        stage: 'run',
+        attempts: 1,
+        startedAt: Date.now(),
+        error: pending.job.error,
+      });
+      return true;
+    }
     const slot = this.#choose(pending);
     if (slot === null) return false;
     this.#active += 1;
@@ -245,6 +264,7 @@ export class FleetRun {
       timeoutMs: this.#options.timeoutMs,
       killGraceMs: this.#options.killGraceMs,
       signal: this.#cancel.signal,
+      killNow: this.#options.killNow,
       keepOutput: this.#options.keepOutput,
       maxBuffer: this.#options.maxBuffer,
       onLine:
