@@ -25,3 +25,12 @@ export * from './targets/docker/index.js';
 export * from './targets/kubernetes/index.js';
 export * from './parallel/index.js';
 export * from './fleet/index.js';
+export {
+  TARGET_KINDS,
+  localKind,
+  findTargetKind,
+  getTargetKind,
+  createTargetOfKind,
+  type TargetKindRow,
+  type TargetScheme,
+} from './targets/registry.js';

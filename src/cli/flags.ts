@@ -1,3 +1,5 @@
+import { TARGET_KINDS } from '../index.js';
+
 /** The commands of the `fanout` CLI. */
 export type CommandName = 'run' | 'jobs' | 'targets';
 
@@ -135,7 +137,10 @@ export const HELP_FOOTER = `
 The words after -- are joined with spaces and run by sh -c on the target; in a jobs template {} is the
 argument (quoted for the shell) and {#} the job number.
 
-Selections: names (web1), globs ('web*'), groups (@web, @all), ranges (web[01-10]), URIs (ssh://user@host:22, docker://app, k8s://ns/pod, local).
+Selections: names (web1), globs ('web*'), groups (@web, @all), ranges (web[01-10]), target URIs.
+
+Target kinds (inventory \`targets\` and \`defaults.<kind>\`, or a URI in a selection):
+${TARGET_KINDS.map((kind) => `  ${kind.uriForm.padEnd(31)} ${kind.summary}`).join('\n')}
 
 Exit status:
   0        every job succeeded
