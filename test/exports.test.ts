@@ -29,6 +29,7 @@ describe('exports', () => {
         "TARGET_KINDS",
         "TaskBatcher",
         "TimeoutError",
+        "TransferError",
         "VisualProgress",
         "assignRoundRobin",
         "batchSizes",
@@ -45,6 +46,7 @@ describe('exports', () => {
         "createTargets",
         "distribute",
         "dockerKind",
+        "download",
         "expandRange",
         "expandTemplate",
         "failSafe",
@@ -85,6 +87,7 @@ describe('exports', () => {
         "selectTargets",
         "sshKind",
         "toError",
+        "upload",
         "validatePolicy",
         "within",
       ]
