@@ -44,6 +44,7 @@ describe('exports', () => {
         "createSshTarget",
         "createTargetOfKind",
         "createTargets",
+        "createTransferJobTarget",
         "distribute",
         "dockerKind",
         "download",
