@@ -1,3 +1,5 @@
+import { TARGET_KINDS } from '../index.js';
+
 /** The commands of the `fanout` CLI. */
 export type CommandName = 'run' | 'jobs' | 'targets' | 'push' | 'pull';
 
@@ -234,9 +236,13 @@ Input: 'fanout jobs @all -- cmd ::: a b ::: 1 2' runs every combination (a 1, a 
 them; ':::: file' reads a source's values from the lines of file ('-' for stdin); ':::+' / '::::+' pair a
 source with the one before it. Without ::: or ::::, each stdin line is one argument.
 
-Selections: names (web1), globs ('web*'), groups (@web, @all), ranges (web[01-10]), URIs (ssh://user@host:22,
-docker://app, k8s://ns/pod, local). '!web3' or '!@canary' leaves targets out, '@web:&@prod' (or '&@prod') keeps
-only those in both, wherever they stand; with only ! and & terms the selection starts from @all.
+Selections: names (web1), globs ('web*'), groups (@web, @all), ranges (web[01-10]), target URIs. '!web3' or
+'!@canary' leaves targets out, '@web:&@prod' (or '&@prod') keeps only those in both, wherever they stand; with
+only ! and & terms the selection starts from @all.
+
+Target kinds (inventory \`targets\` and \`defaults.<kind>\`, or a URI in a selection):
+${TARGET_KINDS.map((kind) => `  ${kind.uriForm.padEnd(31)} ${kind.summary}`).join('
+')}
 
 Exit status:
   0        every job succeeded
