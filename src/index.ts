@@ -3,8 +3,8 @@ export { createShell, type Shell } from './shell/shell.js';
 export { ProcessPromise } from './shell/process-promise.js';
 export { ProcessResult, type ProcessResultFields } from './shell/result.js';
 export { within, type ShellOptions } from './shell/options.js';
-export { parseDuration, type Duration } from './shell/duration.js';
-export { quote } from './shell/quote.js';
+export { parseDuration, type Duration } from './internal/duration.js';
+export { quote } from './internal/quote.js';
 export type { ParallelCommand, ParallelOptions, ParallelFailure, SettledCommands } from './shell/parallel.js';
 export { createShellWorker, type ShellTask } from './shell/workers.js';
 export {

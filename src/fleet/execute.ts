@@ -1,5 +1,5 @@
 import { FanoutError } from '../errors.js';
-import { LineSplitter } from '../shell/output.js';
+import { LineSplitter } from '../internal/lines.js';
 import type { ExitStatus, RunningCommand } from '../targets/target.js';
 import type { FleetJob } from './job.js';
 import { guardCommand } from './local-guard.js';

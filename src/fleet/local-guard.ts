@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { LocalTarget } from '../targets/local.js';
 import type { Target } from '../targets/target.js';
-import { quote } from '../shell/quote.js';
+import { quote } from '../internal/quote.js';
 
 const SETPRIV = '/usr/bin/setpriv';
 let setprivPresent: boolean | undefined;

@@ -1,7 +1,7 @@
-import { parseDuration, type Duration } from '../shell/duration.js';
+import { parseDuration, type Duration } from '../internal/duration.js';
 import type { FleetEvent } from './events.js';
 import { validatePolicy, type FailurePolicy } from './policy.js';
-import { validateInteger } from '../parallel/validate.js';
+import { validateFunction, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** Options of `runOn` and `distribute`; every field is optional, with the default given here. */
 export interface FleetOptions {
@@ -50,7 +50,7 @@ const DEFAULTS: FleetOptions = {
   keepOutput: true,
 };
 
-const KNOWN = new Set(Object.keys(DEFAULTS));
+const KNOWN = Object.keys(DEFAULTS);
 
 /**
  * Checks fleet options once and fills in the defaults; throws a TypeError naming the bad option.
@@ -59,22 +59,13 @@ const KNOWN = new Set(Object.keys(DEFAULTS));
  * resolveFleetOptions({ concurrency: 8, timeout: '30s' }).timeoutMs // 30000
  */
 export function resolveFleetOptions(options: Partial<FleetOptions> = {}): ResolvedFleetOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected options to be an object, got \`${String(options)}\` (${typeof options})`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new TypeError(`Unknown option \`${key}\`; known: ${[...KNOWN].join(', ')}`);
-  }
+  validateOptions(options, 'a fleet run', KNOWN);
   const merged = { ...DEFAULTS, ...options };
   validateInteger(merged.concurrency, 'concurrency', 1, true);
   validateInteger(merged.perTarget, 'perTarget', 1, true);
   validateInteger(merged.retries, 'retries', 0, false);
-  if (merged.signal !== undefined && !(merged.signal instanceof AbortSignal)) {
-    throw new TypeError('Expected `signal` to be an AbortSignal');
-  }
-  if (merged.onEvent !== undefined && typeof merged.onEvent !== 'function') {
-    throw new TypeError('Expected `onEvent` to be a function');
-  }
+  validateSignal(merged.signal);
+  if (merged.onEvent !== undefined) validateFunction(merged.onEvent, 'onEvent');
   validatePolicy(merged.policy);
   const { timeout, killGrace, backoff, ...rest } = merged;
   return {

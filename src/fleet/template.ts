@@ -1,4 +1,4 @@
-import { quote } from '../shell/quote.js';
+import { quote } from '../internal/quote.js';
 
 /**
  * Builds a job's command from a template, as GNU parallel does: `{}` becomes the job's arguments, each quoted

@@ -1,9 +1,10 @@
 import type { Readable } from 'node:stream';
 import { CommandError, MaxBufferError, TimeoutError } from '../errors.js';
 import type { Target } from '../targets/target.js';
-import { parseDuration, type Duration } from './duration.js';
-import { combineOptions, mergeOptions, validateOptions, type ShellOptions } from './options.js';
-import { LineSplitter, OutputBuffer } from './output.js';
+import type { Duration } from '../internal/duration.js';
+import { combineOptions, normalizeShellOptions, validateShellOptions, type ShellOptions } from './options.js';
+import { LineSplitter } from '../internal/lines.js';
+import { OutputBuffer } from './output.js';
 import { ProcessResult } from './result.js';
 
 type Stdin = string | Buffer | Readable;
@@ -42,7 +43,7 @@ export class ProcessPromise implements Promise<ProcessResult> {
   #set(options: Partial<ShellOptions>): this {
     if (this.#result)
       throw new TypeError(`Cannot change the options of a command that has started: ${this.command}`);
-    validateOptions(options);
+    validateShellOptions(options);
     this.#own = combineOptions(this.#own, options);
     return this;
   }
@@ -102,10 +103,9 @@ export class ProcessPromise implements Promise<ProcessResult> {
   }
 
   #execute(): Promise<ProcessResult> {
-    const options = mergeOptions(this.#base, this.#own);
+    const options = normalizeShellOptions(this.#base, this.#own);
     const { signal, verbose } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const graceMs = parseDuration(options.killGrace, 'killGrace');
     const stdout = new OutputBuffer(options.maxBuffer);
     const stderr = new OutputBuffer(options.maxBuffer);
     let timedOut = false;
@@ -114,7 +114,8 @@ export class ProcessPromise implements Promise<ProcessResult> {
 
     const terminate = (first: NodeJS.Signals): void => {
       running.kill(first);
-      if (first !== 'SIGKILL' && !graceTimer) graceTimer = setTimeout(() => running.kill('SIGKILL'), graceMs);
+      if (first !== 'SIGKILL' && !graceTimer)
+        graceTimer = setTimeout(() => running.kill('SIGKILL'), options.killGraceMs);
     };
     this.#terminate = terminate;
     if (verbose) process.stderr.write(`$ ${this.command}\n`);
@@ -137,15 +138,12 @@ export class ProcessPromise implements Promise<ProcessResult> {
     });
 
     const timer =
-      options.timeout === undefined
+      options.timeoutMs === undefined
         ? undefined
-        : setTimeout(
-            () => {
-              timedOut = true;
-              terminate('SIGTERM');
-            },
-            parseDuration(options.timeout, 'timeout'),
-          );
+        : setTimeout(() => {
+            timedOut = true;
+            terminate('SIGTERM');
+          }, options.timeoutMs);
     const onAbort = (): void => {
       aborted = true;
       terminate('SIGTERM');

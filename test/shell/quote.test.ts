@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { $ } from '../../src/index.js';
-import { quote } from '../../src/shell/quote.js';
+import { quote } from '../../src/internal/quote.js';
 import { buildCommand, buildRawCommand } from '../../src/shell/template.js';
 
 /** Values that a careless quoter lets the shell interpret. Each must arrive as exactly one argument. */

@@ -1,4 +1,4 @@
-import { quote } from '../../shell/quote.js';
+import { quote } from '../../internal/quote.js';
 
 const MARK = '\x1efanout:';
 const MARK_BYTES = Buffer.from(MARK, 'latin1');
