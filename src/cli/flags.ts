@@ -1,5 +1,5 @@
 /** The commands of the `fanout` CLI. */
-export type CommandName = 'run' | 'jobs' | 'targets';
+export type CommandName = 'run' | 'jobs' | 'targets' | 'worker' | 'status' | 'results' | 'cancel';
 
 /** One command-line flag, as data: `program.ts` builds the parser and `--help` from these rows. */
 export interface FlagSpec {
@@ -31,10 +31,17 @@ export interface CliFlags {
   readonly resume?: boolean;
   readonly resumeFailed?: boolean;
   readonly dryRun?: boolean;
+  /** `--queue` alone (jobs): the queue named by FANOUT_QUEUE or the PG* variables. */
+  readonly queue?: string | boolean;
+  readonly wait?: boolean;
+  readonly run?: string;
+  readonly lease?: string;
+  readonly journal?: string;
 }
 
 const RUNS: readonly CommandName[] = ['run', 'jobs'];
-const ALL: readonly CommandName[] = ['run', 'jobs', 'targets'];
+const ALL: readonly CommandName[] = ['run', 'jobs', 'targets', 'worker'];
+const QUEUE: readonly CommandName[] = ['jobs', 'worker', 'status', 'results', 'cancel'];
 
 /** Every flag of the CLI. */
 export const FLAGS: readonly FlagSpec[] = [
@@ -51,14 +58,14 @@ export const FLAGS: readonly FlagSpec[] = [
     long: 'concurrency',
     short: 'j',
     value: 'n',
-    commands: RUNS,
+    commands: [...RUNS, 'worker'],
     description: 'most jobs running at once over all targets (default: 32)',
   },
   {
     key: 'perTarget',
     long: 'per-target',
     value: 'n',
-    commands: RUNS,
+    commands: [...RUNS, 'worker'],
     description: 'most jobs running at once on one target of weight 1 (default: unlimited)',
   },
   {
@@ -95,7 +102,7 @@ export const FLAGS: readonly FlagSpec[] = [
     key: 'output',
     long: 'output',
     value: 'mode',
-    commands: RUNS,
+    commands: [...RUNS, 'results'],
     choices: ['tag', 'group', 'collapse', 'json'],
     description:
       'tag: live lines prefixed by target; group: each job when it ends; collapse: identical outputs once, with their targets; json: one object per line (default: tag)',
@@ -112,7 +119,7 @@ export const FLAGS: readonly FlagSpec[] = [
     key: 'joblog',
     long: 'joblog',
     value: 'file',
-    commands: RUNS,
+    commands: [...RUNS, 'results'],
     description: "append one line per finished job to file, in GNU parallel's joblog format",
   },
   { key: 'resume', long: 'resume', commands: RUNS, description: 'skip the jobs the --joblog file records' },
@@ -127,6 +134,41 @@ export const FLAGS: readonly FlagSpec[] = [
     long: 'dry-run',
     commands: RUNS,
     description: 'print the exact command each target or job would run, and run nothing',
+  },
+  {
+    key: 'queue',
+    long: 'queue',
+    value: '[url]',
+    commands: QUEUE,
+    description:
+      'the PostgreSQL run queue, postgres://user:password@host/db (default: FANOUT_QUEUE, else the PG* variables); jobs: submit the run to it',
+  },
+  {
+    key: 'wait',
+    long: 'wait',
+    commands: ['jobs'],
+    description: 'with --queue: follow the run until it ends and exit as jobs would',
+  },
+  {
+    key: 'run',
+    long: 'run',
+    value: 'id',
+    commands: ['worker'],
+    description: 'work only on this run, and exit when it ends (default: any run, until stopped)',
+  },
+  {
+    key: 'lease',
+    long: 'lease',
+    value: 'duration',
+    commands: ['worker'],
+    description: "a claimed job returns to the queue when this worker is silent this long (default: '30s')",
+  },
+  {
+    key: 'journal',
+    long: 'journal',
+    value: 'file',
+    commands: ['results'],
+    description: 'write every attempt to file as JSON lines',
   },
 ];
 

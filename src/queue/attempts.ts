@@ -199,7 +199,12 @@ export async function reapExpired(db: pg.Pool): Promise<number[]> {
 /** Records a worker: its id, host, pid and the targets it runs jobs on. */
 export async function registerWorker(
   db: pg.Pool,
-  worker: { readonly id: string; readonly host: string; readonly pid: number; readonly targets: readonly string[] },
+  worker: {
+    readonly id: string;
+    readonly host: string;
+    readonly pid: number;
+    readonly targets: readonly string[];
+  },
 ): Promise<void> {
   await db.query(
     `INSERT INTO fanout.workers (id, host, pid, targets) VALUES ($1, $2, $3, $4)

@@ -18,7 +18,10 @@ export interface QueueSource {
  * @example
  * resolveQueueSource(undefined, { FANOUT_QUEUE: 'postgres://ci:s3cret@db/fanout' })?.label // 'postgres://ci@db:5432/fanout'
  */
-export function resolveQueueSource(flag: string | undefined, env: NodeJS.ProcessEnv): QueueSource | undefined {
+export function resolveQueueSource(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): QueueSource | undefined {
   const url = flag ?? env.FANOUT_QUEUE;
   if (url !== undefined) {
     let parsed: URL;
@@ -59,12 +62,22 @@ export function redact(text: string, secret: string | undefined): string {
   return text.replaceAll(secret, '***').replaceAll(encodeURIComponent(secret), '***');
 }
 
-const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH']);
+const TRANSIENT_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTCONN',
+  'EHOSTUNREACH',
+]);
 
 /** True for errors a reconnect cures: the server went away, is starting or shutting down. */
 export function isTransient(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || TRANSIENT_ERRNO.has(code))) {
+  if (
+    typeof code === 'string' &&
+    (code.startsWith('08') || code.startsWith('57P') || TRANSIENT_ERRNO.has(code))
+  ) {
     return true;
   }
   return /Connection terminated|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect/i.test(
@@ -87,7 +100,10 @@ export interface Queue {
  * @example
  * const queue = await openQueue(resolveQueueSource('postgres://localhost/fanout', process.env)!);
  */
-export async function openQueue(source: QueueSource, options: { readonly max?: number } = {}): Promise<Queue> {
+export async function openQueue(
+  source: QueueSource,
+  options: { readonly max?: number } = {},
+): Promise<Queue> {
   const pool = new pg.Pool({ ...source.config, max: options.max ?? 4, connectionTimeoutMillis: 10_000 });
   // An idle connection cut by a server restart is dropped by the pool; the next query opens a new one.
   pool.on('error', () => {});

@@ -60,7 +60,11 @@ function lines(text: string): string[] {
  * @example
  * const report = await followRun(pool, runId, { onEvent: (event) => console.log(event.type) });
  */
-export async function followRun(pool: pg.Pool, runId: number, options: FollowOptions = {}): Promise<FleetReport> {
+export async function followRun(
+  pool: pg.Pool,
+  runId: number,
+  options: FollowOptions = {},
+): Promise<FleetReport> {
   const begin = performance.now();
   const tally = new Tally();
   const { signal, onEvent } = options;

@@ -7,7 +7,12 @@ export interface RunStatus {
   /** Jobs per state: queued, running, ok, failed, timeout, unreachable, canceled, skipped. */
   readonly jobs: Readonly<Record<string, number>>;
   /** Per worker: attempts running now, ended, and lost (lease expired). */
-  readonly workers: readonly { readonly worker: string; readonly running: number; readonly ended: number; readonly lost: number }[];
+  readonly workers: readonly {
+    readonly worker: string;
+    readonly running: number;
+    readonly ended: number;
+    readonly lost: number;
+  }[];
   /** Per target: attempts ended there, and how many of them succeeded. */
   readonly targets: readonly { readonly target: string; readonly ended: number; readonly ok: number }[];
   /** Attempts ended per second over the last minute. */

@@ -4,7 +4,14 @@ import { distribute } from '../fleet/distribute.js';
 import type { FleetEvent } from '../fleet/events.js';
 import type { FleetJobInput } from '../fleet/job.js';
 import type { FleetTarget } from '../fleet/members.js';
-import { claimJobs, findClaimableRun, heartbeat, reapExpired, registerWorker, type ClaimedJob } from './attempts.js';
+import {
+  claimJobs,
+  findClaimableRun,
+  heartbeat,
+  reapExpired,
+  registerWorker,
+  type ClaimedJob,
+} from './attempts.js';
 import { persist, type Queue } from './connect.js';
 import { JOBS_CHANNEL, listen } from './listen.js';
 import { attemptResult, releasedResult } from './result.js';

@@ -68,7 +68,14 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
     throw usageError('jobs', 'no arguments: give them after `:::` or pipe one per line on stdin');
   }
   const template = templateWords.join(' ');
-  const members = createTargets(resolveSelection(input.selection, flags));
+  const queued = flags.queue !== undefined;
+  if (queued && input.selection.length > 0) {
+    throw usageError('--queue', 'a queued run takes no selection: each `fanout worker` selects its targets');
+  }
+  if (!queued && input.selection.length === 0) {
+    throw usageError('jobs', 'expected a selection of targets, e.g. fanout jobs @all -- ...');
+  }
+  const members = queued ? [] : createTargets(resolveSelection(input.selection, flags));
   const skip =
     settings.resume && settings.joblog
       ? jobsToSkip(readJoblog(settings.joblog), settings.resume)
@@ -82,6 +89,10 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
       if (typeof job !== 'string') io.stdout.write(`#${job.seq}\t${job.command}\n`);
     }
     return 0;
+  }
+  if (queued) {
+    const { submitJobs } = await import('./submit.js');
+    return submitJobs({ template, jobs, total: args?.length, settings, flags, io });
   }
   if (skip.size > 0 && settings.progress !== 'none') {
     io.stderr.write(`fanout: resuming: ${skip.size} jobs in ${settings.joblog} are skipped\n`);
