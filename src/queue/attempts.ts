@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { JOBS_CHANNEL } from './listen.js';
+import { lockFinishOrder } from './runs.js';
 
 /** A job a worker holds a lease on: attempt `attempt` of job `seq` of run `runId`. */
 export interface ClaimedJob {
@@ -100,6 +101,10 @@ export async function completeAttempts(
   const client = await db.connect();
   try {
     await client.query('BEGIN');
+    await lockFinishOrder(
+      client,
+      results.map((result) => result.runId),
+    );
     const payload = JSON.stringify(
       results.map((result) => ({
         ...result,
@@ -174,26 +179,44 @@ export async function heartbeat(db: pg.Pool, worker: string, leaseMs: number): P
  * their run is stopping): the job runs again as its next attempt. Returns the runs touched.
  */
 export async function reapExpired(db: pg.Pool): Promise<number[]> {
-  const { rows } = await db.query<{ run_id: string; state: string }>(
-    `WITH lost AS (
-       UPDATE fanout.attempts SET state = 'lost'
-        WHERE state = 'running' AND lease_until < now()
-       RETURNING run_id, seq, attempt)
-     UPDATE fanout.jobs j
-        SET state = CASE WHEN r.state = 'running' THEN 'queued' ELSE 'canceled' END,
-            finished = CASE WHEN r.state = 'running' THEN NULL ELSE nextval('fanout.finish_order') END
-       FROM lost l, fanout.runs r
-      WHERE j.run_id = l.run_id AND j.seq = l.seq AND j.attempts = l.attempt AND j.state = 'running'
-        AND r.id = l.run_id
-     RETURNING j.run_id, j.state`,
-  );
-  const runs = [...new Set(rows.map((row) => row.run_id))];
-  for (const runId of runs) {
-    if (rows.some((row) => row.run_id === runId && row.state === 'queued')) {
-      await db.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, runId]);
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const expired = await client.query<{ run_id: string }>(
+      `SELECT DISTINCT run_id FROM fanout.attempts WHERE state = 'running' AND lease_until < now()`,
+    );
+    if (expired.rows.length === 0) {
+      await client.query('ROLLBACK');
+      return [];
     }
+    await lockFinishOrder(
+      client,
+      expired.rows.map((row) => Number(row.run_id)),
+    );
+    const { rows } = await client.query<{ run_id: string; state: string }>(
+      `WITH lost AS (
+         UPDATE fanout.attempts SET state = 'lost'
+          WHERE state = 'running' AND lease_until < now() AND run_id = ANY($1::bigint[])
+         RETURNING run_id, seq, attempt)
+       UPDATE fanout.jobs j
+          SET state = CASE WHEN r.state = 'running' THEN 'queued' ELSE 'canceled' END,
+              finished = CASE WHEN r.state = 'running' THEN NULL ELSE nextval('fanout.finish_order') END
+         FROM lost l, fanout.runs r
+        WHERE j.run_id = l.run_id AND j.seq = l.seq AND j.attempts = l.attempt AND j.state = 'running'
+          AND r.id = l.run_id
+       RETURNING j.run_id, j.state`,
+      [expired.rows.map((row) => row.run_id)],
+    );
+    const requeued = new Set(rows.filter((row) => row.state === 'queued').map((row) => row.run_id));
+    for (const runId of requeued) await client.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, runId]);
+    await client.query('COMMIT');
+    return [...new Set(rows.map((row) => Number(row.run_id)))];
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
   }
-  return runs.map(Number);
 }
 
 /** Records a worker: its id, host, pid and the targets it runs jobs on. */

@@ -105,8 +105,10 @@ export async function openQueue(
   options: { readonly max?: number } = {},
 ): Promise<Queue> {
   const pool = new pg.Pool({ ...source.config, max: options.max ?? 4, connectionTimeoutMillis: 10_000 });
-  // An idle connection cut by a server restart is dropped by the pool; the next query opens a new one.
+  // A connection cut by a server restart fails its query (which callers retry) and leaves the pool; the
+  // error it also emits, idle or checked out, is not one more failure.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const queue: Queue = {
     pool,
     source,

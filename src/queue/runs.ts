@@ -42,6 +42,19 @@ export interface RunStop {
 type Db = pg.Pool | pg.PoolClient;
 
 /**
+ * Takes, until the end of the transaction, the lock that orders the run's `finished` numbers: every
+ * transaction that gives jobs of a run their `finished` number holds it, so those numbers commit in
+ * order and a follower reading `finished > last` never skips a job.
+ */
+export async function lockFinishOrder(client: pg.PoolClient, runIds: readonly number[]): Promise<void> {
+  for (const runId of [...new Set(runIds)].sort((a, b) => a - b)) {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [FINISH_LOCK, runId]);
+  }
+}
+
+const FINISH_LOCK = 0x666e;
+
+/**
  * Stores a new run (its jobs come after, in batches) and returns its id.
  *
  * @example
@@ -102,6 +115,7 @@ export async function stopRun(db: pg.Pool, id: number, stop: RunStop): Promise<b
   const client = await db.connect();
   try {
     await client.query('BEGIN');
+    await lockFinishOrder(client, [id]);
     const { rowCount } = await client.query(
       `UPDATE fanout.runs SET state = 'stopping', stop = $2 WHERE id = $1 AND state = 'running'`,
       [id, JSON.stringify(stop)],
