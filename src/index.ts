@@ -23,5 +23,8 @@ export { resolveTarget } from './targets/resolve.js';
 export * from './targets/ssh/index.js';
 export * from './targets/docker/index.js';
 export * from './targets/kubernetes/index.js';
+export { upload, download, type TransferResult, type TransferTarget } from './transfer/transfer.js';
+export type { TransferOptions, TransferProgress } from './transfer/options.js';
+export { TransferError } from './transfer/transfer-error.js';
 export * from './parallel/index.js';
 export * from './fleet/index.js';

@@ -25,8 +25,13 @@ export interface FleetOptions {
   readonly onEvent: ((event: FleetEvent) => void) | undefined;
   /** Keep each job's report in `report.jobs`; turn off for unbounded job streams. Default: true. */
   readonly keepJobs: boolean;
-  /** Keep each job's stdout/stderr (up to 16 MiB each) in its report; lines go to `onEvent` either way. Default: true. */
+  /** Keep each job's stdout/stderr in its report; lines go to `onEvent` either way. Default: true. */
   readonly keepOutput: boolean;
+  /**
+   * Most bytes kept of a job's stdout, and of its stderr, when `keepOutput` is on; a job that writes more is
+   * killed and fails with a MaxBufferError (`errorCode` `MAX_BUFFER`). Default: 16 MiB.
+   */
+  readonly maxBuffer: number;
 }
 
 /** Options with every default filled in and durations in milliseconds. */
@@ -48,6 +53,7 @@ const DEFAULTS: FleetOptions = {
   onEvent: undefined,
   keepJobs: true,
   keepOutput: true,
+  maxBuffer: 16 * 1024 * 1024,
 };
 
 const KNOWN = Object.keys(DEFAULTS);
@@ -64,6 +70,7 @@ export function resolveFleetOptions(options: Partial<FleetOptions> = {}): Resolv
   validateInteger(merged.concurrency, 'concurrency', 1, true);
   validateInteger(merged.perTarget, 'perTarget', 1, true);
   validateInteger(merged.retries, 'retries', 0, false);
+  validateInteger(merged.maxBuffer, 'maxBuffer', 1, true);
   validateSignal(merged.signal);
   if (merged.onEvent !== undefined) validateFunction(merged.onEvent, 'onEvent');
   validatePolicy(merged.policy);

@@ -4,6 +4,7 @@ import {
   distribute,
   expandTemplate,
   jobsToSkip,
+  parseTemplate,
   readJoblog,
   type FleetJobInput,
 } from '../../index.js';
@@ -68,6 +69,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
     throw usageError('jobs', 'no arguments: give them after `:::` or pipe one per line on stdin');
   }
   const template = templateWords.join(' ');
+  parseTemplate(template); // a template whose {} cannot be quoted safely is refused before anything runs
   const queued = flags.queue !== undefined;
   if (queued && input.selection.length > 0) {
     throw usageError('--queue', 'a queued run takes no selection: each `fanout worker` selects its targets');

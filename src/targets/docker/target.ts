@@ -47,6 +47,11 @@ export class DockerTarget implements Target {
     return this.#throwaway.then(({ container }) => container);
   }
 
+  /** The container commands run in (created first for a throwaway target), for the archive API. */
+  container(): Promise<Docker.Container> {
+    return this.#resolveContainer();
+  }
+
   spawn(request: SpawnRequest): RunningCommand {
     const running = runDockerExec(this.#context, request);
     this.#running.add(running);
