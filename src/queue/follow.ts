@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { ErrorCode } from '../errors.js';
 import type { FleetEvent } from '../fleet/events.js';
 import type { FleetReport, JobReport, JobStage } from '../fleet/report.js';
 import { Tally } from '../fleet/report.js';
@@ -42,6 +43,7 @@ function reportOf(row: Record<string, unknown>): JobReport {
     stdout: (row.stdout as string | null) ?? '',
     stderr: (row.stderr as string | null) ?? '',
     error: (row.error as string | null) ?? undefined,
+    errorCode: (row.error_code as ErrorCode | null) ?? undefined,
   };
 }
 
@@ -77,7 +79,7 @@ export async function followRun(
       () =>
         pool.query(
           `SELECT j.seq, j.args, j.command, j.state, j.attempts, j.finished,
-                  a.target, a.exit_code, a.signal, a.started_at, a.duration_ms, a.output_bytes, a.stdout, a.stderr, a.error
+                  a.target, a.exit_code, a.signal, a.started_at, a.duration_ms, a.output_bytes, a.stdout, a.stderr, a.error, a.error_code
              FROM fanout.jobs j
              LEFT JOIN LATERAL (SELECT * FROM fanout.attempts a
                                  WHERE a.run_id = j.run_id AND a.seq = j.seq AND a.state = 'ended'

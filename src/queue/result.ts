@@ -39,6 +39,7 @@ export function attemptResult(job: ClaimedJob, report: JobReport, cap: number): 
     stderr: storable(stderr, cap),
     truncated,
     error: report.error ?? null,
+    errorCode: report.errorCode ?? null,
   };
 }
 
@@ -63,5 +64,6 @@ export function releasedResult(job: ClaimedJob): AttemptResult {
     stderr: '',
     truncated: false,
     error: null,
+    errorCode: null,
   };
 }

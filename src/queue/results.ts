@@ -28,6 +28,7 @@ export interface AttemptRecord {
   readonly stdout: string | null;
   readonly stderr: string | null;
   readonly error: string | null;
+  readonly errorCode: string | null;
 }
 
 const PAGE = 1000;
@@ -76,6 +77,7 @@ export async function* readAttempts(db: pg.Pool, runId: number): AsyncGenerator<
         stdout: row.stdout as string | null,
         stderr: row.stderr as string | null,
         error: row.error as string | null,
+        errorCode: row.error_code as string | null,
       };
     }
     if (rows.length < PAGE) return;

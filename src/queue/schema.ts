@@ -63,6 +63,7 @@ const MIGRATIONS: readonly string[] = [
     stderr       text,
     truncated    boolean,
     error        text,
+    error_code   text,
     UNIQUE (run_id, seq, attempt),
     FOREIGN KEY (run_id, seq) REFERENCES fanout.jobs ON DELETE CASCADE
   );

@@ -220,8 +220,11 @@ describe(
     });
 
     it('never shows the password: not in status, results, worker logs or connection errors', async () => {
+      const { inventory } = queueFleet();
       const runId = await submit(db.url, ['echo', '{}'], [], lines(3));
+      const worker = await startWorker(db.url, inventory, ['--run', String(runId)]).result;
       const outputs = [
+        worker,
         await runCli(['status', '--queue', db.url, String(runId)]),
         await runCli(['results', '--queue', db.url, String(runId), '--output', 'json']),
         await runCli(['status'], { env: { FANOUT_QUEUE: db.url } }),
@@ -237,10 +240,10 @@ describe(
           },
         }),
       ];
-      expect(outputs.map((run) => run.code)).toEqual([0, 0, 0, 255, 255, 0]);
-      expect(outputs[3]!.stderr).toContain(`postgres://fanout@127.0.0.1:1/fanout`);
-      expect(outputs[4]!.stderr).toMatch(/password authentication failed/);
-      expect(outputs[5]!.stdout).toContain(`run ${runId}: done`);
+      expect(outputs.map((run) => run.code)).toEqual([0, 0, 0, 0, 255, 255, 0]);
+      expect(outputs[4]!.stderr).toContain(`postgres://fanout@127.0.0.1:1/fanout`);
+      expect(outputs[5]!.stderr).toMatch(/password authentication failed/);
+      expect(outputs[6]!.stdout).toContain(`run ${runId}: done`);
       for (const run of outputs) expect(run.stdout + run.stderr).not.toContain(db.password);
     });
   },

@@ -24,6 +24,7 @@ function asReport(attempt: AttemptRecord): JobReport {
     stdout: '',
     stderr: '',
     error: attempt.error ?? undefined,
+    errorCode: (attempt.errorCode ?? undefined) as JobReport['errorCode'],
   };
 }
 
