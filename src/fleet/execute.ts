@@ -79,7 +79,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     command: guardCommand(member.target, job.command),
     cwd: undefined,
     env: {},
-    stdin: undefined,
+    stdin: job.stdin,
     timeoutMs: request.timeoutMs,
     killGraceMs: request.killGraceMs,
     signal: request.signal,

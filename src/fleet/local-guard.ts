@@ -11,7 +11,8 @@ let setprivPresent: boolean | undefined;
  * SIGKILL) and then kills the job's whole process group, so no job outlives the run that started it and a
  * resumed run never does a job twice.
  */
-const GUARD = `trap 'kill -KILL 0' HUP; eval "$1" & wait $!`;
+// A background list gets /dev/null as stdin unless redirected: fd 3 carries the job's own stdin to it.
+const GUARD = `trap 'kill -KILL 0' HUP; exec 3<&0; eval "$1" <&3 3<&- & wait $!`;
 
 /**
  * Wraps a command that runs on a local target so that it dies with this process; other targets, and

@@ -26,6 +26,7 @@ const NOT_FOR_QUEUE: readonly [keyof CliFlags, string, string][] = [
   ['batches', '--batches', 'rolling batches are not supported by the queue'],
   ['resume', '--resume', 'a queued run goes on when workers start again'],
   ['resumeFailed', '--resume-failed', 'a queued run goes on when workers start again'],
+  ['pipe', '--pipe', 'queued jobs have no stdin'],
 ];
 
 /**
