@@ -1,5 +1,6 @@
 /** The commands of the `fanout` CLI. */
-export type CommandName = 'run' | 'jobs' | 'targets' | 'worker' | 'status' | 'results' | 'cancel';
+export type CommandName =
+  'run' | 'jobs' | 'targets' | 'push' | 'pull' | 'worker' | 'status' | 'results' | 'cancel';
 
 /** One command-line flag, as data: `program.ts` builds the parser and `--help` from these rows. */
 export interface FlagSpec {
@@ -31,6 +32,10 @@ export interface CliFlags {
   readonly resume?: boolean;
   readonly resumeFailed?: boolean;
   readonly dryRun?: boolean;
+  readonly checksum?: boolean;
+  readonly preserve?: boolean;
+  readonly sync?: boolean;
+  readonly mkdirs?: boolean;
   readonly link?: boolean;
   readonly colsep?: string;
   readonly maxArgs?: string;
@@ -46,9 +51,10 @@ export interface CliFlags {
   readonly journal?: string;
 }
 
-const RUNS: readonly CommandName[] = ['run', 'jobs'];
+const RUNS: readonly CommandName[] = ['run', 'jobs', 'push', 'pull'];
 const JOBS: readonly CommandName[] = ['jobs'];
-const ALL: readonly CommandName[] = ['run', 'jobs', 'targets', 'worker'];
+const ALL: readonly CommandName[] = ['run', 'jobs', 'targets', 'push', 'pull', 'worker'];
+const TRANSFERS: readonly CommandName[] = ['push', 'pull'];
 const QUEUE: readonly CommandName[] = ['jobs', 'worker', 'status', 'results', 'cancel'];
 
 /** Every flag of the CLI. */
@@ -195,6 +201,25 @@ export const FLAGS: readonly FlagSpec[] = [
     description: "with --pipe: chunks of about size bytes, e.g. '512k', '10M' (default: 1M)",
   },
   {
+    key: 'checksum',
+    long: 'checksum',
+    commands: TRANSFERS,
+    description: 'verify each file by sha256 from source to destination before it takes its name',
+  },
+  { key: 'preserve', long: 'preserve', commands: TRANSFERS, description: 'keep modification times' },
+  {
+    key: 'sync',
+    long: 'sync',
+    commands: TRANSFERS,
+    description: 'skip files whose size and modification time already match (implies --preserve)',
+  },
+  {
+    key: 'mkdirs',
+    long: 'mkdirs',
+    commands: ['push'],
+    description: 'create REMOTE_DIR and its parents when missing',
+  },
+  {
     key: 'queue',
     long: 'queue',
     value: '[url]',
@@ -260,4 +285,6 @@ Examples:
   fanout run 'web[01-04]' --batches 1,50% --halt soon,fail=1 -- 'systemctl restart app'
   fanout jobs @all -j 8 --joblog run.log -- 'gzip -k {}' ::: *.log
   find . -name '*.csv' | fanout jobs @all --retries 2 --output json -- 'wc -l {}'
-  fanout jobs @all --joblog run.log --resume -- 'gzip -k {}' ::: *.log`;
+  fanout jobs @all --joblog run.log --resume -- 'gzip -k {}' ::: *.log
+  fanout push @web --mkdirs --checksum ./dist /srv/app
+  fanout pull @web /var/log/app.log ./logs        (lands in ./logs/<target>/app.log)`;

@@ -28,6 +28,19 @@ const COMMANDS: Record<
     argument: '[selection...]',
     load: async () => (await import('./commands/jobs.js')).jobsCommand,
   },
+  push: {
+    summary:
+      'copy local files or trees to REMOTE_DIR on every selected target (SFTP, archive API, tar over exec)',
+    usage: '[options] <selection> <local...> <remote-dir>',
+    argument: '<selection...>',
+    load: async () => (await import('./commands/push.js')).pushCommand,
+  },
+  pull: {
+    summary: 'copy remote files or trees from every selected target to LOCAL_DIR/<target>/',
+    usage: '[options] <selection> <remote...> <local-dir>',
+    argument: '<selection...>',
+    load: async () => (await import('./commands/pull.js')).pullCommand,
+  },
   targets: {
     summary: 'show what a selection resolves to',
     usage: '[options] <selection...>',
@@ -125,8 +138,12 @@ export async function dispatch(argv: readonly string[], io: CliIo): Promise<numb
     }
     throw error;
   }
-  if (!chosen.name)
-    throw usageError('fanout', 'expected a command: run, jobs, targets, worker, status, results or cancel');
+  if (!chosen.name) {
+    throw usageError(
+      'fanout',
+      'expected a command: run, jobs, push, pull, targets, worker, status, results or cancel',
+    );
+  }
   const command = await COMMANDS[chosen.name].load();
   return command({ selection: chosen.selection ?? [], words, flags: chosen.flags ?? {}, io });
 }

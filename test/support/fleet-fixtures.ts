@@ -16,15 +16,18 @@
  * proxy (shape, fault) }`.
  * `fleet.knownHostsFile` holds a line for every proxy and every sshd address; `fleet.configFile` is an
  * ssh_config with `Host f1 … fN` aliases through the proxies (OpenSSH, pssh, pdsh, ansible read it);
- * `fleet.inventory(options)` writes a fanout inventory of them. `fleet.heal()` clears every fault, resumes
- * paused hosts and restarts dead ones; `fleet.stop()` kills every sshd (and everything under them) and
+ * `fleet.inventory(options)` writes a fanout inventory of them. `fleet.kill/pause/restart(hosts)` are the
+ * host faults of sshd.ts without a synchronous `ps` (which would stall every proxy: they share the test's
+ * event loop). `fleet.heal()` clears every fault, resumes paused hosts and restarts dead ones; `fleet.stop()` kills every sshd (and everything under them) and
  * closes the proxies.
  *
  * @example
  * const fleet = await startFleet(inject('ssh'), { count: 64, link: { delayMs: 20, jitterMs: 5 } });
  * try { fleet.hosts[0].proxy.fault({ kind: 'blackhole' }); … } finally { await fleet.stop(); }
  */
-import { writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { startFaultProxy, type FaultProxy, type LinkShape } from './fault-proxy.js';
 import {
@@ -33,10 +36,12 @@ import {
   generateHostKey,
   killHosts,
   launch,
-  resumeHost,
   type SshFixtureHost,
   type SshFixtureInfo,
 } from './sshd.js';
+
+/** Hundreds of sshd starting at once on a loaded 2-core machine take a while. */
+const START_TIMEOUT_MS = 60_000;
 
 export interface FleetHost {
   /** `f1` … `fN`: its alias in `configFile` and its name in `inventory()`. */
@@ -57,6 +62,13 @@ export interface Fleet {
   readonly user: string;
   /** Writes an inventory of the fleet (targets f1 … fN, through the proxies) into `dir`; returns its path. */
   inventory(dir: string, ssh?: Readonly<Record<string, string | number>>): string;
+  /**
+   * Host faults that never block the event loop (the proxies share it): SIGKILL the hosts' sshd and their
+   * sessions (connections drop), SIGSTOP them (nothing answers), or kill and start them again.
+   */
+  kill(hosts: readonly FleetHost[]): Promise<void>;
+  pause(hosts: readonly FleetHost[]): Promise<void>;
+  restart(hosts: readonly FleetHost[]): Promise<void>;
   heal(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -88,7 +100,7 @@ export async function startFleet(info: SshFixtureInfo, options: FleetOptions): P
   const sshds = addresses.map((address, i) => describeHost(info, address, port, `f${i + 1}`, sharedKey));
   const proxies: FaultProxy[] = [];
   try {
-    await Promise.all(sshds.map(launch));
+    await Promise.all(sshds.map((sshd) => launch(sshd, START_TIMEOUT_MS)));
     proxies.push(
       ...(await Promise.all(
         sshds.map((sshd, i) =>
@@ -147,6 +159,12 @@ export async function startFleet(info: SshFixtureInfo, options: FleetOptions): P
       .join('\n'),
   );
 
+  const kill = async (some: readonly FleetHost[]): Promise<void> => {
+    const pids = await sshdProcesses(some);
+    signal(pids, 'SIGKILL');
+    for (const pid of pids) while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+
   return {
     hosts,
     knownHostsFile,
@@ -175,20 +193,72 @@ export async function startFleet(info: SshFixtureInfo, options: FleetOptions): P
       );
       return file;
     },
+    kill,
+    async pause(some) {
+      signal(await sshdProcesses(some), 'SIGSTOP');
+    },
+    async restart(some) {
+      await kill(some);
+      await Promise.all(some.map((host) => launch(host.sshd, START_TIMEOUT_MS)));
+    },
     async heal() {
       for (const host of hosts) {
         host.proxy.fault({ kind: 'none' });
         host.proxy.shape({ up: options.link ?? {}, down: options.link ?? {} });
-        resumeHost(host.sshd);
       }
-      const dead = hosts.filter((host) => !isAlive(host.sshd.pid));
-      await Promise.all(dead.map((host) => launch(host.sshd)));
+      signal(await sshdProcesses(hosts), 'SIGCONT');
+      const dead = hosts.filter((host) => !isAlive(listenerOf(host)));
+      await Promise.all(dead.map((host) => launch(host.sshd, START_TIMEOUT_MS)));
     },
     async stop() {
       await Promise.all(proxies.map((proxy) => proxy.close()));
       await killHosts(sshds);
     },
   };
+}
+
+const execFileAsync = promisify(execFile);
+
+function listenerOf(host: FleetHost): number {
+  try {
+    return Number(readFileSync(host.sshd.pidFile, 'utf8').trim()) || host.sshd.pid;
+  } catch {
+    return host.sshd.pid;
+  }
+}
+
+/** The hosts' sshd listeners and the sshd session processes under them, from one asynchronous `ps`. */
+async function sshdProcesses(hosts: readonly FleetHost[]): Promise<number[]> {
+  const { stdout } = await execFileAsync('ps', ['-e', '-o', 'pid=,ppid=,comm=']);
+  const children = new Map<number, { pid: number; comm: string }[]>();
+  for (const line of stdout.split('\n')) {
+    const [pid, ppid, comm] = line.trim().split(/\s+/);
+    if (!comm) continue;
+    const list = children.get(Number(ppid)) ?? [];
+    list.push({ pid: Number(pid), comm });
+    children.set(Number(ppid), list);
+  }
+  const found: number[] = [];
+  const stack = hosts.map(listenerOf).filter(isAlive);
+  found.push(...stack);
+  while (stack.length > 0) {
+    for (const child of children.get(stack.pop()!) ?? []) {
+      if (child.comm !== 'sshd') continue;
+      found.push(child.pid);
+      stack.push(child.pid);
+    }
+  }
+  return found;
+}
+
+function signal(pids: readonly number[], name: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // Gone already.
+    }
+  }
 }
 
 function isAlive(pid: number): boolean {

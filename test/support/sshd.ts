@@ -126,7 +126,8 @@ async function waitForBanner(host: string, port: number, timeoutMs = 10_000): Pr
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, host);
-      socket.setTimeout(1000);
+      // A loaded machine may take seconds to re-exec sshd for a connection: wait for this one's banner.
+      socket.setTimeout(Math.max(1000, deadline - Date.now()));
       socket.once('data', (data) => {
         socket.destroy();
         resolve(data.toString('latin1').startsWith('SSH-'));
@@ -187,7 +188,7 @@ function descendantsOf(roots: number | readonly number[]): number[] {
 }
 
 /** Starts a described fixture's sshd and resolves once it answers (sets `host.pid`). */
-export async function launch(host: SshFixtureHost): Promise<void> {
+export async function launch(host: SshFixtureHost, timeoutMs = 30_000): Promise<void> {
   rmSync(host.pidFile, { force: true });
   const log = openSync(host.logFile, 'a');
   const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', host.sshdConfigFile], {
@@ -201,7 +202,7 @@ export async function launch(host: SshFixtureHost): Promise<void> {
       reject(new Error(`sshd for ${host.uri} exited with ${code}; see ${host.logFile}`)),
     ),
   );
-  await Promise.race([waitForBanner(host.host, host.port), exited]);
+  await Promise.race([waitForBanner(host.host, host.port, timeoutMs), exited]);
   host.pid = child.pid!;
 }
 
@@ -427,7 +428,7 @@ export async function startSshFixtures(count = 8): Promise<SshFixtures> {
   const addresses = Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
   const port = await choosePort(addresses);
   const hosts = addresses.map((address, i) => describeHost(base, address, port, `fanout-${i + 1}`));
-  await Promise.all(hosts.map(launch));
+  await Promise.all(hosts.map((host) => launch(host)));
 
   const knownHostsFile = join(dir, 'known_hosts');
   writeFileSync(knownHostsFile, `${hosts.map((host) => host.knownHostsLine).join('\n')}\n`);

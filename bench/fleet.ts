@@ -1,0 +1,285 @@
+/**
+ * `npm run bench:fleet [-- --hosts 64,256] [-- --x10 64]`: `uptime` once on N real sshd, each behind a proxy
+ * adding 20 ms ± 5 ms each way, run by fanout (`run`), pssh, pdsh, ansible and GNU parallel at parallelism
+ * 64; then 10 commands per host (fanout vs the best single-command peer run 10 times vs OpenSSH with
+ * ControlPersist). Each case runs under GNU time: wall seconds, CPU seconds of the controller and all its
+ * children (ssh processes included), and the peak RSS of its largest process. Every output is checked for
+ * one `load average` line per command; a runner that loses hosts is reported as such. Session agents had
+ * not landed when this was written: fanout's 10 commands per host run over its pooled connections.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startFleet, type Fleet } from '../test/support/fleet-fixtures.js';
+import { startSshFixtures } from '../test/support/sshd.js';
+import { hasCommand } from './support.js';
+
+const PARALLELISM = 64;
+/** A case still running after this long is killed and reported as such (`--cap SECONDS`). */
+const CAP_SECONDS = option('cap', '300')[0]!;
+const CLI = resolve('dist/cli/main.js');
+
+function option(name: string, fallback: string): number[] {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index >= 0 ? process.argv[index + 1]! : fallback;
+  return value === '' ? [] : value.split(',').map(Number);
+}
+
+interface Measured {
+  readonly wall: number;
+  readonly cpu: number;
+  readonly rssMb: number;
+  readonly complete: number;
+  readonly expected: number;
+  readonly error?: string;
+}
+
+/** Runs a shell line under GNU time; counts `load average` lines in its stdout. */
+function measure(line: string, expected: number, env: Record<string, string> = {}): Promise<Measured> {
+  return new Promise((resolvePromise) => {
+    const timeFile = join(work, 'time.out');
+    const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', 'sh', '-c', line], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let capped = false;
+    const cap = setTimeout(() => {
+      capped = true;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, CAP_SECONDS * 1000);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('close', (code) => {
+      clearTimeout(cap);
+      if (capped) {
+        return resolvePromise({
+          wall: CAP_SECONDS,
+          cpu: NaN,
+          rssMb: NaN,
+          complete: 0,
+          expected,
+          error: `killed after ${CAP_SECONDS} s`,
+        });
+      }
+      const fields = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+      const [wall, user, system, rssKb] = fields as [number, number, number, number];
+      const complete = out.split('\n').filter((text) => text.includes('load average')).length;
+      resolvePromise({
+        wall,
+        cpu: user + system,
+        rssMb: rssKb / 1024,
+        complete,
+        expected,
+        ...(code === 0 ? {} : { error: `exit ${code}: ${err.trim().split('\n').slice(-2).join(' / ')}` }),
+      });
+    });
+  });
+}
+
+/** Runs `once` `times` times in a row: wall and CPU time add up, RSS is the largest. */
+async function measureRepeated(once: () => Promise<Measured>, times: number): Promise<Measured> {
+  let sum: Measured = { wall: 0, cpu: 0, rssMb: 0, complete: 0, expected: 0 };
+  for (let i = 0; i < times; i++) {
+    const one = await once();
+    sum = {
+      wall: sum.wall + one.wall,
+      cpu: sum.cpu + one.cpu,
+      rssMb: Math.max(sum.rssMb, one.rssMb),
+      complete: sum.complete + one.complete,
+      expected: sum.expected + one.expected,
+      ...(one.error ? { error: one.error } : sum.error ? { error: sum.error } : {}),
+    };
+  }
+  return sum;
+}
+
+interface Runner {
+  readonly name: string;
+  readonly missing?: string;
+  once(count: number): Promise<Measured>;
+}
+
+function runners(fleet: Fleet): Runner[] {
+  const names = (count: number) => fleet.hosts.slice(0, count).map((host) => host.name);
+  const hostsFile = (count: number) => {
+    const file = join(work, `hosts-${count}`);
+    writeFileSync(file, names(count).join('\n') + '\n');
+    return file;
+  };
+  const ansibleInventory = (count: number) => {
+    const file = join(work, `ansible-${count}.ini`);
+    writeFileSync(file, `[fleet]\n${names(count).join('\n')}\n`);
+    return file;
+  };
+  const ansibleEnv = {
+    ANSIBLE_SSH_ARGS: `-F ${fleet.configFile} -o ControlMaster=no`,
+    ANSIBLE_HOST_KEY_CHECKING: 'False',
+    ANSIBLE_LOCAL_TEMP: join(work, 'ansible-tmp'),
+    ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',
+  };
+  return [
+    {
+      name: 'fanout run',
+      once: (count) =>
+        measure(
+          `node ${CLI} run -i ${inventory} 'f[1-${count}]' -j ${PARALLELISM} --progress none -- uptime`,
+          count,
+        ),
+    },
+    {
+      name: 'pssh -p',
+      missing: hasCommand('parallel-ssh') ? undefined : 'parallel-ssh not installed',
+      once: (count) =>
+        measure(
+          `parallel-ssh -x '-F ${fleet.configFile}' -p ${PARALLELISM} -t 0 -i -h ${hostsFile(count)} uptime`,
+          count,
+        ),
+    },
+    {
+      name: 'pdsh -R ssh -f',
+      missing: hasCommand('pdsh') ? undefined : 'pdsh not installed',
+      once: (count) =>
+        measure(`pdsh -R ssh -f ${PARALLELISM} -w 'f[1-${count}]' uptime`, count, {
+          PDSH_SSH_ARGS: `-F ${fleet.configFile} -2 -a -x %h`,
+        }),
+    },
+    {
+      name: 'ansible -m raw -f',
+      missing: hasCommand('ansible') ? undefined : 'ansible not installed',
+      once: (count) =>
+        measure(
+          `ansible all -i ${ansibleInventory(count)} -m raw -a uptime -f ${PARALLELISM} --one-line`,
+          count,
+          ansibleEnv,
+        ),
+    },
+    {
+      name: 'GNU parallel --nonall -S',
+      missing: hasCommand('parallel') ? undefined : 'GNU parallel not installed',
+      once: (count) =>
+        measure(
+          `parallel --will-cite --nonall -j ${PARALLELISM} --tag --ssh 'ssh -F ${fleet.configFile}' --slf ${hostsFile(count)} uptime`,
+          count,
+        ),
+    },
+  ];
+}
+
+function row(name: string, result: Measured | undefined, note = ''): string {
+  if (!result) return `${name.padEnd(34)} ${'—'.padStart(8)}  ${note}`;
+  const lost = result.expected - result.complete;
+  const status = lost === 0 ? 'complete' : `LOST ${lost} of ${result.expected}`;
+  return [
+    name.padEnd(34),
+    result.wall.toFixed(2).padStart(8),
+    result.cpu.toFixed(2).padStart(8),
+    result.rssMb.toFixed(1).padStart(8),
+    `  ${status}${result.error ? ` (${result.error})` : ''}${note ? ` ${note}` : ''}`,
+  ].join(' ');
+}
+
+const header = `${'runner'.padEnd(34)} ${'wall s'.padStart(8)} ${'cpu s'.padStart(8)} ${'rss MB'.padStart(8)}  output`;
+
+/** The fastest complete result other than fanout's. */
+function bestPeer(results: ReadonlyMap<string, Measured>): [string, Measured] | undefined {
+  let best: [string, Measured] | undefined;
+  for (const [name, result] of results) {
+    if (name.startsWith('fanout') || result.complete < result.expected || result.error) continue;
+    if (!best || result.wall < best[1].wall) best = [name, result];
+  }
+  return best;
+}
+
+const sizes = option('hosts', '64,256');
+const x10Sizes = option('x10', '64');
+const work = mkdtempSync(join(tmpdir(), 'fanout-bench-fleet-'));
+const fixtures = await startSshFixtures(0);
+const largest = Math.max(...sizes, ...x10Sizes);
+const started = performance.now();
+const fleet = await startFleet(fixtures.info, {
+  count: largest,
+  subnet: 3,
+  link: { delayMs: 20, jitterMs: 5 },
+});
+console.log(
+  `${largest} sshd behind proxies (20 ms ± 5 ms each way) started in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
+const inventory = fleet.inventory(work);
+const ratios: string[] = [];
+try {
+  const all = runners(fleet);
+  for (const count of sizes) {
+    console.log(
+      `\nuptime once on ${count} hosts, parallelism ${PARALLELISM}, load ${loadavg()[0]!.toFixed(1)}`,
+    );
+    console.log(header);
+    const results = new Map<string, Measured>();
+    for (const runner of all) {
+      if (runner.missing) {
+        console.log(row(runner.name, undefined, runner.missing));
+        continue;
+      }
+      const result = await runner.once(count);
+      results.set(runner.name, result);
+      console.log(row(runner.name, result));
+    }
+    const best = bestPeer(results);
+    const fanout = results.get('fanout run');
+    if (best && fanout)
+      ratios.push(`fleet ${count}: fanout/${best[0]} = ${(fanout.wall / best[1].wall).toFixed(2)}`);
+
+    if (!x10Sizes.includes(count) || !best) continue;
+    console.log(
+      `\nuptime 10 times per host on ${count} hosts (${count * 10} commands), load ${loadavg()[0]!.toFixed(1)}`,
+    );
+    console.log(header);
+    const tenfold = new Map<string, Measured>();
+    const args = Array.from({ length: count * 10 }, (_, i) => String(i + 1)).join(' ');
+    const fanout10 = await measure(
+      `node ${CLI} jobs -i ${inventory} 'f[1-${count}]' -j ${PARALLELISM} --progress none -- 'uptime # {}' ::: ${args}`,
+      count * 10,
+    );
+    tenfold.set('fanout jobs (pooled connections)', fanout10);
+    console.log(row('fanout jobs (pooled connections)', fanout10));
+    const peer = all.find((runner) => runner.name === best[0])!;
+    const peer10 = await measureRepeated(() => peer.once(count), 10);
+    tenfold.set(`${best[0]} ×10`, peer10);
+    console.log(row(`${best[0]} ×10`, peer10));
+    const cpConfig = join(work, 'ssh_config_cp');
+    writeFileSync(
+      cpConfig,
+      `${readFileSync(fleet.configFile, 'utf8')}\nHost *\n  ControlMaster auto\n  ControlPath ${work}/cm-%C\n  ControlPersist 120\n`,
+    );
+    const lines = join(work, `cp-${count}`);
+    writeFileSync(
+      lines,
+      Array.from({ length: 10 }, () => fleet.hosts.slice(0, count).map((host) => host.name))
+        .flat()
+        .join('\n') + '\n',
+    );
+    const cp = await measure(
+      `xargs -P ${PARALLELISM} -I{} ssh -F ${cpConfig} {} uptime < ${lines}; for h in $(sort -u ${lines}); do ssh -F ${cpConfig} -O exit $h 2>/dev/null; done`,
+      count * 10,
+    );
+    tenfold.set('OpenSSH ControlPersist + xargs -P', cp);
+    console.log(row('OpenSSH ControlPersist + xargs -P', cp));
+    const best10 = bestPeer(tenfold);
+    if (best10) {
+      ratios.push(`fleet ${count} x10: fanout/${best10[0]} = ${(fanout10.wall / best10[1].wall).toFixed(2)}`);
+    }
+  }
+} finally {
+  await fleet.stop();
+  await fixtures.stop();
+}
+console.log('');
+for (const line of ratios) console.log(line);
+console.log(
+  `load average at the end: ${loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ')}`,
+);
