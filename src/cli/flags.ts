@@ -284,8 +284,7 @@ Selections: names (web1), globs ('web*'), groups (@web, @all), ranges (web[01-10
 only ! and & terms the selection starts from @all.
 
 Target kinds (inventory \`targets\` and \`defaults.<kind>\`, or a URI in a selection):
-${TARGET_KINDS.map((kind) => `  ${kind.uriForm.padEnd(31)} ${kind.summary}`).join('
-')}
+${TARGET_KINDS.map((kind) => `  ${kind.uriForm.padEnd(31)} ${kind.summary}`).join('\n')}
 
 Exit status:
   0        every job succeeded
