@@ -2,7 +2,6 @@ import { FanoutError } from '../errors.js';
 import { LineSplitter } from '../shell/output.js';
 import type { ExitStatus, RunningCommand } from '../targets/target.js';
 import type { FleetJob } from './job.js';
-import { guardCommand } from './local-guard.js';
 import type { FleetTarget } from './members.js';
 import type { JobStage } from './report.js';
 
@@ -108,7 +107,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   if (!canceled) {
     try {
       running = member.target.spawn({
-        command: guardCommand(member.target, job.command),
+        command: job.command,
         cwd: undefined,
         env: {},
         stdin: undefined,

@@ -27,5 +27,6 @@ export function createKubernetesTarget(spec: string | KubernetesTargetOptions): 
     pod: parsed.pod,
     container: parsed.container,
     connectTimeoutMs: parsed.connectTimeoutMs,
+    session: parsed.session,
   });
 }
