@@ -21,7 +21,11 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'BATCH_MISMATCH'
   | 'USAGE'
-  | 'INVENTORY_INVALID';
+  | 'INVENTORY_INVALID'
+  | 'TRANSFER_FAILED'
+  | 'SOURCE_NOT_FOUND'
+  | 'UNSAFE_PATH'
+  | 'CHECKSUM_MISMATCH';
 
 export interface FanoutErrorOptions {
   readonly code: ErrorCode;

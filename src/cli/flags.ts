@@ -31,9 +31,17 @@ export interface CliFlags {
   readonly resume?: boolean;
   readonly resumeFailed?: boolean;
   readonly dryRun?: boolean;
+  readonly link?: boolean;
+  readonly colsep?: string;
+  readonly maxArgs?: string;
+  readonly contextReplace?: boolean;
+  readonly multipleArgs?: boolean;
+  readonly pipe?: boolean;
+  readonly block?: string;
 }
 
 const RUNS: readonly CommandName[] = ['run', 'jobs'];
+const JOBS: readonly CommandName[] = ['jobs'];
 const ALL: readonly CommandName[] = ['run', 'jobs', 'targets'];
 
 /** Every flag of the CLI. */
@@ -128,12 +136,69 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: RUNS,
     description: 'print the exact command each target or job would run, and run nothing',
   },
+  {
+    key: 'link',
+    long: 'link',
+    commands: JOBS,
+    description:
+      'pair the input sources value by value (shorter ones start over) instead of every combination',
+  },
+  {
+    key: 'colsep',
+    long: 'colsep',
+    value: 'regex',
+    commands: JOBS,
+    description:
+      'split each input line into columns at regex: the columns are {1}, {2} … (default: no split)',
+  },
+  {
+    key: 'maxArgs',
+    long: 'max-args',
+    short: 'N',
+    value: 'n',
+    commands: JOBS,
+    description: 'n arguments per job ({1} … {n}); with --pipe, n lines per chunk (default: 1)',
+  },
+  {
+    key: 'contextReplace',
+    long: 'context-replace',
+    short: 'X',
+    commands: JOBS,
+    description:
+      'as many arguments per job as fit: the word holding {} is repeated once per argument (GNU parallel -X)',
+  },
+  {
+    key: 'multipleArgs',
+    long: 'multiple-args',
+    short: 'm',
+    commands: JOBS,
+    description: 'as many arguments per job as fit, all in place of {} (GNU parallel -m)',
+  },
+  {
+    key: 'pipe',
+    long: 'pipe',
+    commands: JOBS,
+    description: 'cut stdin into chunks at line ends (--block or -N lines); each chunk is one job’s stdin',
+  },
+  {
+    key: 'block',
+    long: 'block',
+    value: 'size',
+    commands: JOBS,
+    description: "with --pipe: chunks of about size bytes, e.g. '512k', '10M' (default: 1M)",
+  },
 ];
 
 /** Text after the generated option list of each command in `--help`. */
 export const HELP_FOOTER = `
-The words after -- are joined with spaces and run by sh -c on the target; in a jobs template {} is the
-argument (quoted for the shell) and {#} the job number.
+The words after -- are joined with spaces and run by sh -c on the target. In a jobs template, GNU
+parallel's replacement strings stand for the job's arguments, each quoted for the place it stands (outside
+quotes, or inside '…' or "…"): {} all arguments, {.} without extension, {/} base name, {//} directory,
+{/.} base name without extension, {1} {2} … one input source (or --colsep column) each, also as {1.} {1/}
+{1//} {1/.}, {#} the job number, {%} the job slot. A template without {} gets the arguments appended.
+Input: 'fanout jobs @all -- cmd ::: a b ::: 1 2' runs every combination (a 1, a 2, b 1, b 2); --link pairs
+them; ':::: file' reads a source's values from the lines of file ('-' for stdin); ':::+' / '::::+' pair a
+source with the one before it. Without ::: or ::::, each stdin line is one argument.
 
 Selections: names (web1), globs ('web*'), groups (@web, @all), ranges (web[01-10]), URIs (ssh://user@host:22, docker://app, k8s://ns/pod, local).
 

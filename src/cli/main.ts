@@ -10,6 +10,13 @@ for (const stream of [process.stdout, process.stderr]) {
     if (error.code !== 'EPIPE') throw error;
   });
 }
+
+/** Settles once everything written to `stream` so far has been handed to the OS (or the reader is gone). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
 let status: number;
 try {
   status = await dispatch(process.argv.slice(2), io);
@@ -17,5 +24,7 @@ try {
   status = exitCodeForError(error, process.stderr);
 }
 process.exitCode = status;
-// Connections a target keeps alive must not hold the process open once the run is over.
-setTimeout(() => process.exit(status), 200).unref();
+// Exit only once stdout and stderr have drained, however slow their readers: output is never cut. Exiting
+// explicitly (not waiting for the event loop to empty) keeps pooled connections from holding the process open.
+await Promise.all([drained(process.stdout), drained(process.stderr)]);
+process.exit(status);

@@ -1,6 +1,6 @@
-import { FanoutError } from '../errors.js';
-import { LineSplitter } from '../shell/output.js';
-import type { ExitStatus, RunningCommand } from '../targets/target.js';
+import { CommandError, FanoutError, MaxBufferError } from '../errors.js';
+import { LineSplitter } from '../internal/lines.js';
+import { runCommand } from '../shell/run.js';
 import type { FleetJob } from './job.js';
 import type { FleetTarget } from './members.js';
 import type { JobStage } from './report.js';
@@ -22,8 +22,6 @@ export function isUnreachable(error: unknown): boolean {
   return error instanceof FanoutError && UNREACHABLE.has(error.code);
 }
 
-const MAX_KEPT = 16 * 1024 * 1024;
-
 /** How one attempt ended. */
 export interface AttemptOutcome {
   readonly stage: Exclude<JobStage, 'skipped'>;
@@ -34,7 +32,8 @@ export interface AttemptOutcome {
   readonly outputBytes: number;
   readonly stdout: string;
   readonly stderr: string;
-  readonly error: Error | undefined;
+  /** Why the attempt could not run or lost output: the target's error, or a MaxBufferError. */
+  readonly error: FanoutError | Error | undefined;
 }
 
 /** What one attempt needs. */
@@ -46,107 +45,69 @@ export interface AttemptRequest {
   /** Aborting it kills the attempt (stage `canceled`). */
   readonly signal: AbortSignal;
   readonly keepOutput: boolean;
+  /** Most bytes kept of each stream when `keepOutput` is on; more kills the attempt with a MaxBufferError. */
+  readonly maxBuffer: number;
   readonly onLine: ((stream: 'stdout' | 'stderr', line: string) => void) | undefined;
 }
 
-/** Collects one stream: splits it into lines for `onLine`, keeps its text when asked, counts its bytes. */
-class StreamSink {
-  bytes = 0;
-  readonly #chunks: Buffer[] = [];
-  readonly #splitter: LineSplitter | undefined;
-
-  constructor(
-    private readonly keep: boolean,
-    private readonly emit: ((line: string) => void) | undefined,
-  ) {
-    this.#splitter = emit ? new LineSplitter() : undefined;
-  }
-
-  push(chunk: Buffer): void {
-    if (this.keep && this.bytes + chunk.length <= MAX_KEPT) this.#chunks.push(chunk);
-    this.bytes += chunk.length;
-    if (this.#splitter) for (const line of this.#splitter.push(chunk)) this.emit!(line);
-  }
-
-  end(): string {
-    if (this.#splitter) for (const line of this.#splitter.end()) this.emit!(line);
-    return this.keep ? Buffer.concat(this.#chunks).toString('utf8') : '';
-  }
+function splitLines(emit: ((line: string) => void) | undefined): {
+  push: ((chunk: Buffer) => void) | undefined;
+  end: () => void;
+} {
+  if (!emit) return { push: undefined, end: () => {} };
+  const splitter = new LineSplitter();
+  return {
+    push: (chunk) => splitter.push(chunk).forEach(emit),
+    end: () => splitter.end().forEach(emit),
+  };
 }
 
 /**
- * Runs one attempt of a job on a member, streaming its lines, and never rejects: a target that cannot be
- * reached, a timeout and a cancellation are all outcomes.
+ * Runs one attempt of a job on a member through the shell's core, streaming its lines, and never rejects:
+ * a target that cannot be reached, a timeout and a cancellation are all outcomes.
  *
  * @example
- * const outcome = await runAttempt({ job, member, timeoutMs: 5000, killGraceMs: 3000, signal, keepOutput: true, onLine: undefined });
+ * const outcome = await runAttempt({ job, member, timeoutMs: 5000, killGraceMs: 3000, signal, keepOutput: true, maxBuffer: 1 << 24, onLine: undefined });
  */
 export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcome> {
-  const { job, member, signal, onLine } = request;
-  const stdout = new StreamSink(request.keepOutput, onLine && ((line) => onLine('stdout', line)));
-  const stderr = new StreamSink(request.keepOutput, onLine && ((line) => onLine('stderr', line)));
-  const startedAt = Date.now();
-  const clock = performance.now();
-  let timedOut = false;
-  let canceled = signal.aborted;
-  let running: RunningCommand | undefined;
-  let graceTimer: NodeJS.Timeout | undefined;
-  let timer: NodeJS.Timeout | undefined;
-
-  const terminate = (): void => {
-    running?.kill('SIGTERM');
-    graceTimer ??= setTimeout(() => running?.kill('SIGKILL'), request.killGraceMs);
-  };
-  const onAbort = (): void => {
-    canceled = true;
-    terminate();
-  };
-
-  let status: ExitStatus | undefined;
-  let error: Error | undefined;
-  if (!canceled) {
-    try {
-      running = member.target.spawn({
-        command: job.command,
-        cwd: undefined,
-        env: {},
-        stdin: undefined,
-        onStdout: (chunk) => stdout.push(chunk),
-        onStderr: (chunk) => stderr.push(chunk),
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (request.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          timedOut = true;
-          terminate();
-        }, request.timeoutMs);
-      }
-      status = await running.exited;
-    } catch (caught) {
-      error = caught instanceof Error ? caught : new Error(String(caught));
-    } finally {
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  const stage: AttemptOutcome['stage'] = canceled
+  const { job, member, onLine } = request;
+  const stdout = splitLines(onLine && ((line) => onLine('stdout', line)));
+  const stderr = splitLines(onLine && ((line) => onLine('stderr', line)));
+  const outcome = await runCommand({
+    target: member.target,
+    command: job.command,
+    cwd: undefined,
+    env: {},
+    stdin: job.stdin,
+    timeoutMs: request.timeoutMs,
+    killGraceMs: request.killGraceMs,
+    signal: request.signal,
+    keepOutput: request.keepOutput,
+    maxBuffer: request.maxBuffer,
+    onStdout: stdout.push,
+    onStderr: stderr.push,
+  }).outcome;
+  stdout.end();
+  stderr.end();
+  const { result, error } = outcome;
+  // A non-zero exit, a signal or a timeout is told by the stage and the status, not as an error.
+  const failure = error instanceof CommandError && !(error instanceof MaxBufferError) ? undefined : error;
+  const stage: AttemptOutcome['stage'] = outcome.aborted
     ? 'canceled'
-    : timedOut
+    : outcome.timedOut
       ? 'timeout'
-      : error && isUnreachable(error)
+      : failure && isUnreachable(failure)
         ? 'connect'
         : 'run';
   return {
     stage,
-    exitCode: status?.exitCode ?? null,
-    signal: status?.signal ?? null,
-    startedAt,
-    durationMs: performance.now() - clock,
-    outputBytes: stdout.bytes + stderr.bytes,
-    stdout: stdout.end(),
-    stderr: stderr.end(),
-    error,
+    exitCode: result?.exitCode ?? null,
+    signal: result?.signal ?? null,
+    startedAt: outcome.startedAt,
+    durationMs: outcome.durationMs,
+    outputBytes: outcome.outputBytes,
+    stdout: outcome.stdout.toString('utf8'),
+    stderr: outcome.stderr.toString('utf8'),
+    error: failure,
   };
 }

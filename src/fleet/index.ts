@@ -28,7 +28,7 @@ export type {
   JobStartEvent,
   TargetDownEvent,
 } from './events.js';
-export { expandTemplate } from './template.js';
+export { expandTemplate, parseTemplate, type TemplateContext, type TemplatePart } from './template.js';
 export {
   closeMatches,
   kindOf,

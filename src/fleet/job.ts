@@ -10,6 +10,8 @@ export type FleetJobInput =
       readonly args?: readonly string[];
       /** Its sequence number (1-based), kept across `--resume`. Default: its position in the input. */
       readonly seq?: number;
+      /** Bytes written to the command's stdin (then closed). Default: no stdin. */
+      readonly stdin?: Buffer;
     };
 
 /** A job once read from the input: numbered, and pinned to a target when it must run there. */
@@ -19,6 +21,8 @@ export interface FleetJob {
   readonly args: readonly string[];
   /** Runs only on this member (as `runOn` does): never moved to another target. */
   readonly pin?: FleetTarget | undefined;
+  /** Bytes written to the command's stdin on every attempt. */
+  readonly stdin?: Buffer | undefined;
 }
 
 /**
@@ -40,7 +44,7 @@ export function normalizeJob(input: FleetJobInput, position: number): FleetJob {
       `Expected \`seq\` of job #${position} to be an integer from 1 and up, got \`${seq}\``,
     );
   }
-  return { seq, command: input.command, args: input.args ?? [] };
+  return { seq, command: input.command, args: input.args ?? [], stdin: input.stdin };
 }
 
 /** Reads jobs lazily, one at a time, from an array, an iterable or an async iterable. */

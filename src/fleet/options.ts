@@ -1,7 +1,7 @@
-import { parseDuration, type Duration } from '../shell/duration.js';
+import { parseDuration, type Duration } from '../internal/duration.js';
 import type { FleetEvent } from './events.js';
 import { validatePolicy, type FailurePolicy } from './policy.js';
-import { validateInteger } from '../parallel/validate.js';
+import { validateFunction, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** Options of `runOn` and `distribute`; every field is optional, with the default given here. */
 export interface FleetOptions {
@@ -25,8 +25,13 @@ export interface FleetOptions {
   readonly onEvent: ((event: FleetEvent) => void) | undefined;
   /** Keep each job's report in `report.jobs`; turn off for unbounded job streams. Default: true. */
   readonly keepJobs: boolean;
-  /** Keep each job's stdout/stderr (up to 16 MiB each) in its report; lines go to `onEvent` either way. Default: true. */
+  /** Keep each job's stdout/stderr in its report; lines go to `onEvent` either way. Default: true. */
   readonly keepOutput: boolean;
+  /**
+   * Most bytes kept of a job's stdout, and of its stderr, when `keepOutput` is on; a job that writes more is
+   * killed and fails with a MaxBufferError (`errorCode` `MAX_BUFFER`). Default: 16 MiB.
+   */
+  readonly maxBuffer: number;
 }
 
 /** Options with every default filled in and durations in milliseconds. */
@@ -48,9 +53,10 @@ const DEFAULTS: FleetOptions = {
   onEvent: undefined,
   keepJobs: true,
   keepOutput: true,
+  maxBuffer: 16 * 1024 * 1024,
 };
 
-const KNOWN = new Set(Object.keys(DEFAULTS));
+const KNOWN = Object.keys(DEFAULTS);
 
 /**
  * Checks fleet options once and fills in the defaults; throws a TypeError naming the bad option.
@@ -59,22 +65,14 @@ const KNOWN = new Set(Object.keys(DEFAULTS));
  * resolveFleetOptions({ concurrency: 8, timeout: '30s' }).timeoutMs // 30000
  */
 export function resolveFleetOptions(options: Partial<FleetOptions> = {}): ResolvedFleetOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected options to be an object, got \`${String(options)}\` (${typeof options})`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new TypeError(`Unknown option \`${key}\`; known: ${[...KNOWN].join(', ')}`);
-  }
+  validateOptions(options, 'a fleet run', KNOWN);
   const merged = { ...DEFAULTS, ...options };
   validateInteger(merged.concurrency, 'concurrency', 1, true);
   validateInteger(merged.perTarget, 'perTarget', 1, true);
   validateInteger(merged.retries, 'retries', 0, false);
-  if (merged.signal !== undefined && !(merged.signal instanceof AbortSignal)) {
-    throw new TypeError('Expected `signal` to be an AbortSignal');
-  }
-  if (merged.onEvent !== undefined && typeof merged.onEvent !== 'function') {
-    throw new TypeError('Expected `onEvent` to be a function');
-  }
+  validateInteger(merged.maxBuffer, 'maxBuffer', 1, true);
+  validateSignal(merged.signal);
+  if (merged.onEvent !== undefined) validateFunction(merged.onEvent, 'onEvent');
   validatePolicy(merged.policy);
   const { timeout, killGrace, backoff, ...rest } = merged;
   return {

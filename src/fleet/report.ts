@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../errors.js';
+
 /**
  * How far a job got: it ran to an exit (`run`), could not reach its target (`connect`), was killed by its
  * timeout (`timeout`), was killed by a halt or the caller's signal (`canceled`), or never started (`skipped`).
@@ -32,8 +34,10 @@ export interface JobReport {
   /** Output of its last attempt, when `keepOutput` is on; else empty. */
   readonly stdout: string;
   readonly stderr: string;
-  /** Why it could not run, for `connect` failures and start errors. */
+  /** Why it could not run, for `connect` failures and start errors, or why its output was lost. */
   readonly error: string | undefined;
+  /** The code of that error (`CONNECTION_LOST`, `SPAWN_FAILED`, `MAX_BUFFER` …), for branching on. */
+  readonly errorCode: ErrorCode | undefined;
 }
 
 /** Tallies of a run; a job is counted once, under its final stage. */

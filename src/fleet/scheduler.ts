@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { FanoutError } from '../errors.js';
 import type { JobRef } from './events.js';
 import { runAttempt, type AttemptOutcome } from './execute.js';
 import { readJobs, type FleetJob, type FleetJobInput } from './job.js';
@@ -45,6 +46,7 @@ function skippedReport(job: FleetJob): JobReport {
     stdout: '',
     stderr: '',
     error: undefined,
+    errorCode: undefined,
   };
 }
 
@@ -243,6 +245,7 @@ export class FleetRun {
       killGraceMs: this.#options.killGraceMs,
       signal: this.#cancel.signal,
       keepOutput: this.#options.keepOutput,
+      maxBuffer: this.#options.maxBuffer,
       onLine:
         onEvent &&
         ((stream, line) => onEvent({ type: 'output', job: refOf(job), target: name, stream, line })),
@@ -318,6 +321,7 @@ export class FleetRun {
       stage: 'connect',
       attempts: pending.attempt - 1,
       error: error.message,
+      errorCode: 'TARGET_UNAVAILABLE',
     });
     this.#notify();
   }
@@ -337,6 +341,7 @@ export class FleetRun {
       stdout: outcome.stdout,
       stderr: outcome.stderr,
       error: outcome.error?.message,
+      errorCode: outcome.error instanceof FanoutError ? outcome.error.code : undefined,
     };
   }
 

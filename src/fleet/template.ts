@@ -1,15 +1,131 @@
-import { quote } from '../shell/quote.js';
+import { FanoutError } from '../errors.js';
+import { quote } from '../internal/quote.js';
+
+/** Where in the shell's grammar a replacement string stands, which decides how its value is quoted. */
+export type TemplateContext = 'plain' | 'single' | 'double';
+
+/** A piece of a parsed template: literal shell text, or a replacement string such as `{}` or `{1.}`. */
+export type TemplatePart =
+  | { readonly text: string }
+  | {
+      /** The replacement string as written: `{}`, `{#}`, `{2/.}` … */
+      readonly token: string;
+      readonly context: TemplateContext;
+      /** Its offset in the template (0-based), for error messages. */
+      readonly position: number;
+    };
+
+/** GNU parallel's replacement strings: `{}`, `{#}`, `{%}`, `{.}`, `{/}`, `{//}`, `{/.}` and the `{N…}` forms. */
+const TOKEN = /^\{(?:#|%|\d*(?:\.|\/|\/\/|\/\.)?)\}/;
+
+function refuse(template: string, position: number, where: string): never {
+  const token = TOKEN.exec(template.slice(position))?.[0] ?? '{}';
+  throw new FanoutError(
+    `cannot place ${token} ${where} (template offset ${position}): its value could not be quoted safely ` +
+      `there; move it out, e.g. into a variable: v=${token}; …`,
+    { code: 'USAGE' },
+  );
+}
 
 /**
- * Builds a job's command from a template, as GNU parallel does: `{}` becomes the job's arguments, each quoted
- * for the shell, and `{#}` its sequence number; with no `{}` the arguments are appended.
+ * Splits a command template into literal text and replacement strings, noting for each replacement whether it
+ * stands unquoted, inside '…' or inside "…" — so that its value can be quoted to reach the command as exactly
+ * one argument wherever it stands. Throws a USAGE FanoutError for places where no quoting is safe: inside
+ * backticks, `${…}` or a here-document.
+ *
+ * @example
+ * parseTemplate(`echo "a {}"`) // [{ text: 'echo "a ' }, { token: '{}', context: 'double', position: 9 }, { text: '"' }]
+ */
+export function parseTemplate(template: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  // The open constructs, innermost last: quotes, `$(`, `${`, backticks. Plain text when empty.
+  const open: Array<"'" | '"' | '$(' | '${' | '`'> = [];
+  let text = '';
+  let hereDocument = false;
+  let index = 0;
+  while (index < template.length) {
+    const char = template[index]!;
+    const inner = open.at(-1);
+    const token = char === '{' ? TOKEN.exec(template.slice(index))?.[0] : undefined;
+    if (token) {
+      if (hereDocument) refuse(template, index, 'in a here-document');
+      if (open.includes('`')) refuse(template, index, 'inside backticks');
+      if (open.includes('${')) refuse(template, index, 'inside ${…}');
+      if (text) parts.push({ text });
+      text = '';
+      const context = inner === "'" ? 'single' : inner === '"' ? 'double' : 'plain';
+      parts.push({ token, context, position: index });
+      index += token.length;
+      continue;
+    }
+    let step = 1;
+    if (inner === "'") {
+      if (char === "'") open.pop();
+    } else if (char === '\\') {
+      step = 2;
+    } else if (char === '"') {
+      if (inner === '"') open.pop();
+      else open.push('"');
+    } else if (char === '`') {
+      if (inner === '`') open.pop();
+      else open.push('`');
+    } else if (char === '$' && (template[index + 1] === '(' || template[index + 1] === '{')) {
+      open.push(template[index + 1] === '(' ? '$(' : '${');
+      step = 2;
+    } else if (inner === '$(' && char === ')') {
+      open.pop();
+    } else if (inner === '${' && char === '}') {
+      open.pop();
+    } else if (inner !== '"') {
+      if (char === "'") open.push("'");
+      else if (char === '(' && inner === '$(') open.push('$(');
+      else if (char === '<' && template[index + 1] === '<') hereDocument = true;
+    }
+    text += template.slice(index, index + step);
+    index += step;
+  }
+  if (text) parts.push({ text });
+  return parts;
+}
+
+/**
+ * Quotes a value for the place it stands in a template, so that it reaches the command as exactly one
+ * argument (or, inside quotes, as exactly the quoted text).
+ *
+ * @example
+ * quoteFor('double', '$(id)') // \$(id)
+ */
+export function quoteFor(context: TemplateContext, value: string): string {
+  if (value.includes('\0')) throw new TypeError('Cannot pass a NUL byte to a shell command');
+  if (context === 'single') return value.replaceAll("'", `'\\''`);
+  if (context === 'double') return value.replace(/[$`"\\]/g, '\\$&');
+  return quote(value);
+}
+
+/**
+ * Builds a job's command from a template, as GNU parallel does: `{}` becomes the job's arguments and `{#}` its
+ * sequence number; with no `{}` the arguments are appended. Each argument is quoted for where `{}` stands
+ * (unquoted, inside '…' or inside "…"), so it always reaches the command as exactly the argument given.
  *
  * @example
  * expandTemplate('gzip -k {}', ['my file.txt'], 3) // "gzip -k 'my file.txt'"
+ * expandTemplate('echo "file: {}"', ['$(id)'], 1) // 'echo "file: \$(id)"'
  */
 export function expandTemplate(template: string, args: readonly string[], seq: number): string {
-  const quoted = args.map(quote).join(' ');
-  const withSeq = template.replaceAll('{#}', String(seq));
-  if (withSeq.includes('{}')) return withSeq.replaceAll('{}', quoted);
-  return quoted === '' ? withSeq : `${withSeq} ${quoted}`;
+  const parts = parseTemplate(template);
+  let command = '';
+  let placed = false;
+  for (const part of parts) {
+    if ('text' in part) command += part.text;
+    else if (part.token === '{#}') command += String(seq);
+    else if (part.token === '{}') {
+      placed = true;
+      command +=
+        part.context === 'plain'
+          ? args.map(quote).join(' ')
+          : args.map((arg) => quoteFor(part.context, arg)).join(' ');
+    } else command += part.token;
+  }
+  const appended = args.map(quote).join(' ');
+  return placed || appended === '' ? command : `${command} ${appended}`;
 }

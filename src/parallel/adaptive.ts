@@ -8,7 +8,7 @@ import {
   validateNumber,
   validateOptions,
   validateSignal,
-} from './validate.js';
+} from '../internal/validate.js';
 
 /** Options of DynamicConcurrency. */
 export interface DynamicConcurrencyOptions {

@@ -1,5 +1,5 @@
 import { FanoutError } from '../errors.js';
-import { validateFunction, validateInteger, validateNumber } from './validate.js';
+import { validateFunction, validateInteger, validateNumber } from '../internal/validate.js';
 
 interface Waiting<T, R> {
   readonly item: T;

@@ -3,7 +3,7 @@ import { normalizeRetryOptions, retryWith, type RetryOptions } from './retry.js'
 import { runTasks, validateTasks } from './run-tasks.js';
 import { toError } from './settle.js';
 import type { Task } from './task.js';
-import { validateInteger, validateOptions, validateSignal } from './validate.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** Options of ParallelExecutor. */
 export interface ParallelExecutorOptions {

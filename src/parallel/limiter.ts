@@ -1,7 +1,7 @@
 import { abortReason, createAbortError } from './abort.js';
 import { CallQueue } from './call-queue.js';
 import { QueuedCall, RunningSlot, startTask } from './limiter-calls.js';
-import { validateFunction, validateInteger, validateOptions, validateSignal } from './validate.js';
+import { validateFunction, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** How a limiter is set up; a bare number is `{ concurrency }`. */
 export interface LimiterOptions {

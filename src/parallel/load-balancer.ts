@@ -1,5 +1,5 @@
 import { abortReason, linkSignals } from './abort.js';
-import { validateInteger, validateOptions, validateSignal } from './validate.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { bindWorkers, type Executor, type WorkerFunction } from './worker.js';
 
 /** Options of LoadBalancer. */

@@ -1,7 +1,7 @@
 import { abortReason, createAbortError, linkSignals } from './abort.js';
 import { startTask } from './limiter-calls.js';
 import { closeQuietly, normalizeMapOptions, type Mapper, type ParallelMapOptions } from './map-options.js';
-import { validateFunction, validateIterable } from './validate.js';
+import { validateFunction, validateIterable } from '../internal/validate.js';
 
 /**
  * Like parallelMap, but yields each result in input order as soon as it and those before it are ready,

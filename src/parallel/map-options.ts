@@ -1,4 +1,4 @@
-import { validateInteger, validateOptions, validateSignal } from './validate.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** Options of parallelMap and parallelMapIterable; a bare number is `{ concurrency }`. */
 export interface ParallelMapOptions {

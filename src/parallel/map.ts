@@ -7,7 +7,7 @@ import {
   type ParallelMapOptions,
 } from './map-options.js';
 import { startTask } from './limiter-calls.js';
-import { validateFunction, validateIterable } from './validate.js';
+import { validateFunction, validateIterable } from '../internal/validate.js';
 
 /** Shared state of one parallelMap run: stops every worker once anything fails. */
 interface Run {

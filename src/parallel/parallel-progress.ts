@@ -2,7 +2,7 @@ import { ConcurrencyLimiter } from './limiter.js';
 import { ProgressTracker, type ProgressEvent, type ProgressTrackerOptions } from './progress.js';
 import { runTasks, valuesOrAggregate } from './run-tasks.js';
 import type { Task } from './task.js';
-import { validateInteger, validateOptions, validateSignal } from './validate.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** Options of one execute call; a bare number is `{ concurrency }`. */
 export interface ProgressExecuteOptions {

@@ -1,4 +1,4 @@
-import { validateFunction, validateInteger, validateOptions } from './validate.js';
+import { validateFunction, validateInteger, validateOptions } from '../internal/validate.js';
 
 /** One progress report: plain data, for any renderer. */
 export interface ProgressEvent {

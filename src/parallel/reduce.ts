@@ -6,7 +6,7 @@ import {
   validateIterable,
   validateOptions,
   validateSignal,
-} from './validate.js';
+} from '../internal/validate.js';
 
 /** Options of parallelReduce; a bare number is `{ chunkSize }`. */
 export interface ParallelReduceOptions {

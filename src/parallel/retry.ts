@@ -6,7 +6,7 @@ import {
   validateNumber,
   validateOptions,
   validateSignal,
-} from './validate.js';
+} from '../internal/validate.js';
 
 /** What shouldRetry is told about a failure. */
 export interface RetryContext {

@@ -1,6 +1,6 @@
 import { abortReason, createAbortError, linkSignals } from './abort.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import { validateInteger, validateOptions, validateSignal } from './validate.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { bindWorkers, type Executor, type WorkerFunction } from './worker.js';
 
 /** Options of RoundRobinDistributor. */

@@ -2,7 +2,7 @@ import { abortReason, createAbortError, linkSignals } from './abort.js';
 import { startTask } from './limiter-calls.js';
 import type { ConcurrencyLimiter } from './limiter.js';
 import type { Task } from './task.js';
-import { validateFunction } from './validate.js';
+import { validateFunction } from '../internal/validate.js';
 
 /** How runTasks schedules and reports. */
 export interface RunTasksOptions {

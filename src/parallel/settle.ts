@@ -1,7 +1,7 @@
 import { ConcurrencyLimiter } from './limiter.js';
 import { runTasks } from './run-tasks.js';
 import type { Task } from './task.js';
-import { validateInteger, validateOptions, validateSignal } from './validate.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** Options of fastFail and failSafe. */
 export interface SettleOptions {

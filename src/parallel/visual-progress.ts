@@ -2,7 +2,7 @@ import type { ProgressEvent } from './progress.js';
 import { ParallelProgress, type ProgressExecuteOptions } from './parallel-progress.js';
 import { formatProgressBar, formatProgressLine } from './render-progress.js';
 import type { Task } from './task.js';
-import { validateInteger, validateOptions } from './validate.js';
+import { validateInteger, validateOptions } from '../internal/validate.js';
 
 /** Where VisualProgress writes: a TTY stream gets a redrawn bar, anything else plain lines. */
 export interface ProgressStream {

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Readable } from 'node:stream';
-import { parseDuration, type Duration } from './duration.js';
+import { parseDuration, type Duration } from '../internal/duration.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** Options of a command. Every field is optional where it is given; the defaults are listed here. */
 export interface ShellOptions {
@@ -36,30 +37,21 @@ export const DEFAULT_OPTIONS: ShellOptions = {
   stdin: undefined,
 };
 
-const KNOWN = new Set(Object.keys(DEFAULT_OPTIONS));
+const KNOWN = Object.keys(DEFAULT_OPTIONS);
 
-/** Checks a partial set of options once, where the user gives them. */
-export function validateOptions(options: Partial<ShellOptions>): Partial<ShellOptions> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected options to be an object, got \`${String(options)}\` (${typeof options})`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new TypeError(`Unknown option \`${key}\`; known: ${[...KNOWN].join(', ')}`);
-  }
+/** The options in force for one command, with durations in milliseconds. */
+export interface NormalizedShellOptions extends Omit<ShellOptions, 'timeout' | 'killGrace'> {
+  readonly timeoutMs: number | undefined;
+  readonly killGraceMs: number;
+}
+
+/** Checks one layer of options where the user gives it; throws a TypeError naming the bad option. */
+export function validateShellOptions(options: Partial<ShellOptions>): Partial<ShellOptions> {
+  validateOptions(options, 'a command', KNOWN);
   if (options.timeout !== undefined) parseDuration(options.timeout, 'timeout');
   if (options.killGrace !== undefined) parseDuration(options.killGrace, 'killGrace');
-  if (
-    options.maxBuffer !== undefined &&
-    !(Number.isInteger(options.maxBuffer) && options.maxBuffer > 0) &&
-    options.maxBuffer !== Infinity
-  ) {
-    throw new TypeError(
-      `Expected \`maxBuffer\` to be an integer from 1 and up, got \`${String(options.maxBuffer)}\` (${typeof options.maxBuffer})`,
-    );
-  }
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new TypeError('Expected `signal` to be an AbortSignal');
-  }
+  if (options.maxBuffer !== undefined) validateInteger(options.maxBuffer, 'maxBuffer', 1, true);
+  validateSignal(options.signal);
   if (options.env !== undefined) {
     for (const [name, value] of Object.entries(options.env)) {
       if (typeof value !== 'string') {
@@ -83,9 +75,16 @@ export function combineOptions(
   return combined;
 }
 
-/** The options in force: the defaults under the given layers. */
-export function mergeOptions(...layers: ReadonlyArray<Partial<ShellOptions> | undefined>): ShellOptions {
-  return combineOptions(DEFAULT_OPTIONS, ...layers) as ShellOptions;
+/** The options in force: the defaults under the given (already validated) layers, durations in milliseconds. */
+export function normalizeShellOptions(
+  ...layers: ReadonlyArray<Partial<ShellOptions> | undefined>
+): NormalizedShellOptions {
+  const { timeout, killGrace, ...rest } = combineOptions(DEFAULT_OPTIONS, ...layers) as ShellOptions;
+  return {
+    ...rest,
+    timeoutMs: timeout === undefined ? undefined : parseDuration(timeout, 'timeout'),
+    killGraceMs: parseDuration(killGrace, 'killGrace'),
+  };
 }
 
 const scope = new AsyncLocalStorage<Partial<ShellOptions>>();
@@ -105,6 +104,6 @@ export function scopedOptions(): Partial<ShellOptions> | undefined {
  * });
  */
 export function within<T>(options: Partial<ShellOptions>, fn: () => T): T {
-  validateOptions(options);
+  validateShellOptions(options);
   return scope.run(combineOptions(scope.getStore(), options), fn);
 }

@@ -6,7 +6,7 @@ import { parallelMap } from '../parallel/map.js';
 import { ProgressTracker, type ProgressEvent } from '../parallel/progress.js';
 import { runTasks } from '../parallel/run-tasks.js';
 import type { Task } from '../parallel/task.js';
-import { validateFunction, validateInteger, validateOptions, validateSignal } from '../parallel/validate.js';
+import { validateFunction, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { localTarget } from '../targets/local.js';
 import { ProcessPromise } from './process-promise.js';
 import { ProcessResult } from './result.js';

@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
-import { CommandError, MaxBufferError, TimeoutError } from '../errors.js';
+import { MaxBufferError } from '../errors.js';
 import type { Target } from '../targets/target.js';
-import { parseDuration, type Duration } from './duration.js';
-import { combineOptions, mergeOptions, validateOptions, type ShellOptions } from './options.js';
-import { LineSplitter, OutputBuffer } from './output.js';
-import { ProcessResult } from './result.js';
+import type { Duration } from '../internal/duration.js';
+import { combineOptions, normalizeShellOptions, validateShellOptions, type ShellOptions } from './options.js';
+import { LineSplitter } from '../internal/lines.js';
+import type { ProcessResult } from './result.js';
+import { runCommand } from './run.js';
 
 type Stdin = string | Buffer | Readable;
 
@@ -24,7 +25,7 @@ export class ProcessPromise implements Promise<ProcessResult> {
   readonly #base: Partial<ShellOptions>;
   #own: Partial<ShellOptions> = {};
   #result: Promise<ProcessResult> | undefined;
-  #terminate: ((signal: NodeJS.Signals) => void) | undefined;
+  #kill: ((signal: NodeJS.Signals) => void) | undefined;
   #stdout: Buffer | undefined;
   readonly #stdoutListeners = new Set<(chunk: Buffer) => void>();
 
@@ -42,7 +43,7 @@ export class ProcessPromise implements Promise<ProcessResult> {
   #set(options: Partial<ShellOptions>): this {
     if (this.#result)
       throw new TypeError(`Cannot change the options of a command that has started: ${this.command}`);
-    validateOptions(options);
+    validateShellOptions(options);
     this.#own = combineOptions(this.#own, options);
     return this;
   }
@@ -85,8 +86,8 @@ export class ProcessPromise implements Promise<ProcessResult> {
    * The promise then settles as the command ended (rejecting with a CommandError unless `nothrow`).
    */
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
-    if (!this.#terminate) throw new TypeError(`Cannot kill a command that has not started: ${this.command}`);
-    this.#terminate(signal);
+    if (!this.#kill) throw new TypeError(`Cannot kill a command that has not started: ${this.command}`);
+    this.#kill(signal);
   }
 
   #start(): Promise<ProcessResult> {
@@ -102,85 +103,34 @@ export class ProcessPromise implements Promise<ProcessResult> {
   }
 
   #execute(): Promise<ProcessResult> {
-    const options = mergeOptions(this.#base, this.#own);
+    const options = normalizeShellOptions(this.#base, this.#own);
     const { signal, verbose } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const graceMs = parseDuration(options.killGrace, 'killGrace');
-    const stdout = new OutputBuffer(options.maxBuffer);
-    const stderr = new OutputBuffer(options.maxBuffer);
-    let timedOut = false;
-    let aborted = false;
-    let graceTimer: NodeJS.Timeout | undefined;
-
-    const terminate = (first: NodeJS.Signals): void => {
-      running.kill(first);
-      if (first !== 'SIGKILL' && !graceTimer) graceTimer = setTimeout(() => running.kill('SIGKILL'), graceMs);
-    };
-    this.#terminate = terminate;
     if (verbose) process.stderr.write(`$ ${this.command}\n`);
-
-    const startedAt = performance.now();
-    const running = this.target.spawn({
+    const run = runCommand({
+      target: this.target,
       command: this.command,
       cwd: options.cwd,
       env: options.env,
       stdin: typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin,
+      timeoutMs: options.timeoutMs,
+      killGraceMs: options.killGraceMs,
+      signal,
+      keepOutput: true,
+      maxBuffer: options.maxBuffer,
       onStdout: (chunk) => {
-        if (!stdout.push(chunk)) terminate('SIGTERM');
         if (verbose) process.stdout.write(chunk);
         for (const listener of this.#stdoutListeners) listener(chunk);
       },
-      onStderr: (chunk) => {
-        if (!stderr.push(chunk)) terminate('SIGTERM');
-        if (verbose) process.stderr.write(chunk);
-      },
+      onStderr: verbose ? (chunk) => process.stderr.write(chunk) : undefined,
     });
-
-    const timer =
-      options.timeout === undefined
-        ? undefined
-        : setTimeout(
-            () => {
-              timedOut = true;
-              terminate('SIGTERM');
-            },
-            parseDuration(options.timeout, 'timeout'),
-          );
-    const onAbort = (): void => {
-      aborted = true;
-      terminate('SIGTERM');
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-
-    return running.exited.then(
-      (status) => {
-        cleanup();
-        if (aborted) throw signal?.reason;
-        this.#stdout = stdout.toBuffer();
-        const result = new ProcessResult({
-          stdout: this.#stdout.toString('utf8'),
-          stderr: stderr.toBuffer().toString('utf8'),
-          exitCode: status.exitCode,
-          signal: status.signal,
-          timedOut,
-          durationMs: performance.now() - startedAt,
-          command: this.command,
-          target: this.target.id,
-        });
-        if (stdout.overflowed || stderr.overflowed) throw new MaxBufferError(result, options.maxBuffer);
-        if (result.ok || options.nothrow) return result;
-        throw timedOut ? new TimeoutError(result) : new CommandError(result);
-      },
-      (error: unknown) => {
-        cleanup();
-        throw aborted ? signal?.reason : error;
-      },
-    );
+    this.#kill = run.kill;
+    return run.outcome.then(({ result, error, aborted, stdout }) => {
+      if (aborted) throw signal?.reason;
+      this.#stdout = stdout;
+      // nothrow covers how the command ended (exit, signal, timeout), never lost output or a failed target.
+      if (result && (!error || (options.nothrow && !(error instanceof MaxBufferError)))) return result;
+      throw error;
+    });
   }
 
   then<TResult1 = ProcessResult, TResult2 = never>(
@@ -260,7 +210,7 @@ export class ProcessPromise implements Promise<ProcessResult> {
       yield* splitter.end();
       if (failure) throw failure.error;
     } finally {
-      if (!finished) this.#terminate?.('SIGTERM');
+      if (!finished) this.#kill?.('SIGTERM');
     }
   }
 }

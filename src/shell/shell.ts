@@ -1,5 +1,5 @@
 import type { Target } from '../targets/target.js';
-import { combineOptions, scopedOptions, validateOptions, type ShellOptions } from './options.js';
+import { combineOptions, scopedOptions, validateShellOptions, type ShellOptions } from './options.js';
 import { ProcessPromise } from './process-promise.js';
 import { buildCommand, buildRawCommand } from './template.js';
 
@@ -30,13 +30,13 @@ function isTemplate(value: unknown): value is TemplateStringsArray {
  * await $app`ls`;
  */
 export function createShell(target: Target, bound: Partial<ShellOptions> = {}): Shell {
-  validateOptions(bound);
+  validateShellOptions(bound);
   const create = (command: string): ProcessPromise => {
     return new ProcessPromise(target, command, combineOptions(scopedOptions(), bound));
   };
   function shell(first: TemplateStringsArray | Partial<ShellOptions>, ...values: readonly unknown[]) {
     if (isTemplate(first)) return create(buildCommand(first, values));
-    validateOptions(first);
+    validateShellOptions(first);
     return createShell(target, combineOptions(bound, first));
   }
   return Object.assign(shell as Shell, {

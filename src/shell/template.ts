@@ -1,4 +1,4 @@
-import { quote } from './quote.js';
+import { quote } from '../internal/quote.js';
 
 /** A value that may stand in a `$` template: each becomes one quoted argument, an array several. */
 export type TemplateValue = string | number | bigint | { readonly stdout: string } | readonly TemplateValue[];

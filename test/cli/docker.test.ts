@@ -1,26 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { processesMatching, waitFor } from '../support/processes.js';
-import { localFleet, runCli, startCli } from '../support/cli.js';
-
-/** An inventory of the Docker fixture containers (`c1…`), the daemon's socket given once in `defaults.docker`. */
-function dockerInventory(): { dir: string; inventory: string; count: number } {
-  const docker = inject('docker');
-  const { dir } = localFleet(2);
-  const inventory = join(dir, 'fanout.yaml');
-  writeFileSync(
-    inventory,
-    [
-      'defaults:',
-      `  docker: { socketPath: ${docker.socketPath} }`,
-      'targets:',
-      ...docker.containers.map((name, index) => `  c${index + 1}: docker://${name}`),
-      '',
-    ].join('\n'),
-  );
-  return { dir, inventory, count: docker.containers.length };
-}
+import { runCli, startCli } from '../support/cli.js';
+import { dockerInventory } from '../support/fleets.js';
 
 describe('fanout over Docker containers', { timeout: 300_000 }, () => {
   it('runs in every container and collapses identical output', async () => {

@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { processesMatching, waitFor } from '../support/processes.js';
-import { startSshd, type SshFixtureHost } from '../support/sshd.js';
-import { localFleet, runCli, startCli } from '../support/cli.js';
+import { startSshd } from '../support/sshd.js';
+import { runCli, startCli } from '../support/cli.js';
+import { sshInventory } from '../support/fleets.js';
 
 type Record = {
   type: string;
@@ -19,33 +18,6 @@ const parse = (stdout: string) =>
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as Record);
-
-/** An inventory of the sshd fixtures (plus `extra` hosts), their key and known_hosts given once in `defaults.ssh`. */
-function sshInventory(extra: readonly SshFixtureHost[] = []): { dir: string; inventory: string } {
-  const ssh = inject('ssh');
-  const { dir } = localFleet(2);
-  const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, [...ssh.hosts, ...extra].map((host) => host.knownHostsLine).join('\n') + '\n');
-  const inventory = join(dir, 'fanout.yaml');
-  writeFileSync(
-    inventory,
-    [
-      'defaults:',
-      '  ssh:',
-      `    user: ${ssh.user}`,
-      `    identityFile: ${ssh.identityFile}`,
-      `    knownHostsFile: ${knownHosts}`,
-      '    configFile: false',
-      'targets:',
-      ...ssh.hosts.map((host, index) => `  h${index + 1}: ssh://${host.host}:${host.port}`),
-      ...extra.map((host, index) => `  x${index + 1}: ssh://${host.host}:${host.port}`),
-      'groups:',
-      `  fixtures: [${ssh.hosts.map((_, index) => `h${index + 1}`).join(', ')}]`,
-      '',
-    ].join('\n'),
-  );
-  return { dir, inventory };
-}
 
 describe('fanout over the sshd fixtures', { timeout: 300_000 }, () => {
   it('carries the inventory’s SSH options into every target and runs everywhere', async () => {

@@ -27,6 +27,7 @@ const base: JobReport = {
   stdout: '',
   stderr: '',
   error: undefined,
+  errorCode: undefined,
 };
 
 describe('joblog', () => {

@@ -1,38 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { $ } from '../../src/index.js';
-import { quote } from '../../src/shell/quote.js';
+import { quote } from '../../src/internal/quote.js';
 import { buildCommand, buildRawCommand } from '../../src/shell/template.js';
-
-/** Values that a careless quoter lets the shell interpret. Each must arrive as exactly one argument. */
-const HOSTILE: Array<[string, string]> = [
-  ['empty string', ''],
-  ['space', 'a b'],
-  ['single quote', "it's"],
-  ['only quotes', `'"'"'`],
-  ['double quote', 'say "hi"'],
-  ['command substitution', '$(touch /tmp/fanout-pwned)'],
-  ['backticks', '`touch /tmp/fanout-pwned`'],
-  ['variable', '$HOME ${PATH}'],
-  ['semicolon', 'a; touch /tmp/fanout-pwned'],
-  ['pipe', 'a | cat'],
-  ['and-and', 'true && touch /tmp/fanout-pwned'],
-  ['redirection', '> /tmp/fanout-pwned'],
-  ['newlines', 'line one\nline two\n'],
-  ['carriage return and tab', 'a\r\tb'],
-  ['glob star', '*'],
-  ['glob question', '/e?c'],
-  ['brace expansion', '{a,b}'],
-  ['tilde', '~'],
-  ['tilde path', '~root/x'],
-  ['assignment-looking word', 'A=b'],
-  ['leading dash', '-rf'],
-  ['backslashes', 'a\\b\\\\c\\'],
-  ['exclamation and hash', '!# not a comment'],
-  ['unicode', 'héllo wörld ✓ 日本語 🚀'],
-  ['ANSI-C looking', "$'\\x41'"],
-  ['percent and at', '%s@host:path'],
-  ['very long', 'x'.repeat(100_000) + "'" + 'y'.repeat(1000)],
-];
+import { HOSTILE } from '../support/hostile.js';
 
 /** Runs printf in the target shell and returns the arguments it received, NUL-separated. */
 async function argvOf(...values: unknown[]): Promise<string[]> {

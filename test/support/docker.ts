@@ -4,7 +4,7 @@
  *
  * Contract:
  * - `inject('docker')` in tests gives a DockerFixtureInfo (docker-context.ts):
- *   `{ image: 'fanout-test/busybox:1', containers: string[] (4 running containers), socketPath: string,
+ *   `{ image: 'fanout-test/busybox:2', containers: string[] (4 running containers), socketPath: string,
  *      startedDaemon: boolean }`.
  * - `ensureDockerDaemon()` → `{ socketPath, started, stop() }`: pings the daemon (socketPath, else DOCKER_HOST
  *   `unix://…`, else /var/run/docker.sock) and starts `dockerd` (log: /tmp/fanout-dockerd.log) when none
@@ -31,13 +31,13 @@ import Docker from 'dockerode';
 
 const run = promisify(execFile);
 
-export const TEST_IMAGE = 'fanout-test/busybox:1';
+export const TEST_IMAGE = 'fanout-test/busybox:2';
 export const FIXTURE_LABEL = 'dev.fanout.fixture';
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 const DOCKERD_LOG = join(tmpdir(), 'fanout-dockerd.log');
 const APPLETS = (
   'sh echo cat sleep kill ps setsid head tail sha256sum seq yes id whoami pwd env printf true false ls grep ' +
-  'wc tr dd mkdir rm touch sed awk cut sort xargs test timeout uname hostname date base64 od'
+  'wc tr dd mkdir rm touch sed awk cut sort xargs test timeout uname hostname date base64 od mv find stat tar'
 ).split(' ');
 
 /** What the global set-up provides to tests as `inject('docker')`. */

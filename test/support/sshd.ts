@@ -6,7 +6,7 @@
  * `startSshFixtures(count = 8)` (and the vitest globalSetup `test/support/ssh-setup.ts`, which calls it and
  * `provide('ssh', info)`s the result) starts `count` sshd processes on 127.0.0.2 … 127.0.0.(count+1), all on
  * one port (2222 unless that port is taken on one of the addresses: then the next free one, so always read
- * `host.port`). Each has its own ed25519 host key, `UsePAM no`, key-only auth, `MaxStartups 100:30:200`,
+ * `host.port`). Each has its own ed25519 host key, `UsePAM no`, key-only auth, SFTP, `MaxStartups 100:30:200`,
  * default MaxSessions (10), `AllowTcpForwarding yes`. Logins: the user `fanout-test` (created with `useradd`
  * when missing, shell `/bin/sh`, so no rc-file cost) and root (`prohibit-password`; note that sshd 9.2
  * ignores SSH signal requests for root). Everything generated lives in `info.dir` (a temp dir).
@@ -32,7 +32,11 @@
  * - `startSshd(info, { host, port? })`: an extra sshd of your own (same users and keys, its own host key) —
  *   use it for anything destructive so that other test files sharing the 8 hosts are not disturbed. Stop it
  *   with `fixture.stop()`.
- * - `startSshFixtures(count)` returns `{ info, stop() }` for scripts outside vitest (benchmarks, CLI e2e).
+ * - `startSshFixtures(count)` returns `{ info, stop() }` for scripts outside vitest (benchmarks, CLI e2e);
+ *   `startSshFixtures(0)` gives the users, keys and temp dir alone.
+ * - For fleets of many hosts (test/support/fleet-fixtures.ts): `generateHostKey(dir)` makes one host key many
+ *   fixtures share, `describeHost(info, address, port, alias, sharedKey)` writes one fixture's config,
+ *   `launch(host)` starts it, `killHosts(hosts)` kills many and all under them with one `ps`, `choosePort(addresses)`.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
@@ -162,8 +166,8 @@ async function waitForExit(pid: number, timeoutMs = 5000): Promise<void> {
   while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-/** Every descendant of `pid`, found through /proc. */
-function descendantsOf(pid: number): number[] {
+/** Every descendant of the `roots`, found with one `ps`. */
+function descendantsOf(roots: number | readonly number[]): number[] {
   const children = new Map<number, number[]>();
   const out = run('ps', ['-e', '-o', 'pid=,ppid=']);
   for (const line of out.split('\n')) {
@@ -172,7 +176,7 @@ function descendantsOf(pid: number): number[] {
     children.set(parent, [...(children.get(parent) ?? []), child]);
   }
   const found: number[] = [];
-  const stack = [pid];
+  const stack = typeof roots === 'number' ? [roots] : [...roots];
   while (stack.length > 0) {
     for (const child of children.get(stack.pop()!) ?? []) {
       found.push(child);
@@ -182,7 +186,8 @@ function descendantsOf(pid: number): number[] {
   return found;
 }
 
-async function launch(host: SshFixtureHost): Promise<void> {
+/** Starts a described fixture's sshd and resolves once it answers (sets `host.pid`). */
+export async function launch(host: SshFixtureHost): Promise<void> {
   rmSync(host.pidFile, { force: true });
   const log = openSync(host.logFile, 'a');
   const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', host.sshdConfigFile], {
@@ -200,11 +205,29 @@ async function launch(host: SshFixtureHost): Promise<void> {
   host.pid = child.pid!;
 }
 
-function writeSshdConfig(info: { dir: string; authorizedKeysFile: string }, host: string, port: number) {
+/** A host key several fixtures may share (so that hundreds start without one `ssh-keygen` each). */
+export interface SharedHostKey {
+  readonly file: string;
+  /** `ssh-ed25519 AAAA…` */
+  readonly publicKey: string;
+}
+
+/** Generates a host key in `dir` for `describeHost(…, hostKey)`. */
+export function generateHostKey(dir: string, name = 'shared_host_ed25519_key'): SharedHostKey {
+  const file = join(dir, name);
+  return { file, publicKey: generateKey(file).split(' ').slice(0, 2).join(' ') };
+}
+
+function writeSshdConfig(
+  info: { dir: string; authorizedKeysFile: string },
+  host: string,
+  port: number,
+  sharedKey?: SharedHostKey,
+) {
   const base = join(info.dir, `sshd-${host}`);
   mkdirSync(base, { recursive: true });
-  const hostKeyFile = join(base, 'ssh_host_ed25519_key');
-  const publicKey = generateKey(hostKeyFile).split(' ').slice(0, 2).join(' ');
+  const hostKeyFile = sharedKey?.file ?? join(base, 'ssh_host_ed25519_key');
+  const publicKey = sharedKey?.publicKey ?? generateKey(hostKeyFile).split(' ').slice(0, 2).join(' ');
   const sshdConfigFile = join(base, 'sshd_config');
   const pidFile = join(base, 'sshd.pid');
   writeFileSync(
@@ -222,6 +245,7 @@ function writeSshdConfig(info: { dir: string; authorizedKeysFile: string }, host
       'PermitRootLogin prohibit-password',
       'MaxStartups 100:30:200',
       'AllowTcpForwarding yes',
+      'Subsystem sftp internal-sftp',
       'PrintMotd no',
       'PrintLastLog no',
       'UseDNS no',
@@ -238,11 +262,13 @@ function writeSshdConfig(info: { dir: string; authorizedKeysFile: string }, host
   };
 }
 
-function describeHost(
+/** Writes the config of one more fixture at host:port (its own host key unless `sharedKey`); `launch` starts it. */
+export function describeHost(
   info: { dir: string; authorizedKeysFile: string; user: string },
   host: string,
   port: number,
   alias: string,
+  sharedKey?: SharedHostKey,
 ): SshFixtureHost {
   return {
     host,
@@ -251,11 +277,12 @@ function describeHost(
     uri: `ssh://${info.user}@${host}:${port}`,
     alias,
     pid: 0,
-    ...writeSshdConfig(info, host, port),
+    ...writeSshdConfig(info, host, port, sharedKey),
   };
 }
 
-async function choosePort(addresses: readonly string[]): Promise<number> {
+/** The first port from 2222 that is free on every address. */
+export async function choosePort(addresses: readonly string[]): Promise<number> {
   for (let port = 2222; port < 2300; port++) {
     const free = await Promise.all(addresses.map((address) => isPortFree(address, port)));
     if (free.every(Boolean)) return port;
@@ -293,6 +320,15 @@ function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
       // Gone already.
     }
   }
+}
+
+/** SIGKILL many fixtures' listeners and every process under them (commands too), reading `ps` once: teardown. */
+export async function killHosts(hosts: readonly SshFixtureHost[]): Promise<void> {
+  const listeners = hosts.map((host) => readPid(host.pidFile) ?? host.pid).filter(isAlive);
+  const all = new Set(listeners);
+  for (const pid of descendantsOf(listeners)) all.add(pid);
+  signalAll([...all], 'SIGKILL');
+  await Promise.all(listeners.map((pid) => waitForExit(pid)));
 }
 
 /** SIGKILL a fixture's listener and every session under it: its clients' connections drop. */

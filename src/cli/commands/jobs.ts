@@ -1,51 +1,105 @@
-import { createInterface } from 'node:readline';
 import {
   createTargets,
   distribute,
-  expandTemplate,
   jobsToSkip,
   readJoblog,
-  type FleetJobInput,
+  type FleetEvent,
+  type FleetOptions,
 } from '../../index.js';
+import {
+  parseSize,
+  planInput,
+  splitInputWords,
+  type InputJob,
+  type InputOptions,
+} from '../../fleet/input/index.js';
 import type { CliFlags } from '../flags.js';
-import type { CliIo, CommandInput } from '../io.js';
+import type { CommandInput } from '../io.js';
 import { resolveSettings } from '../options.js';
 import { usageError } from '../usage.js';
 import { resolveSelection } from './select.js';
 import { runSession } from './session.js';
 
-/** The arguments after `:::`, or the lines of stdin read lazily (one job each, empty lines skipped). */
-async function* readArguments(args: readonly string[] | undefined, io: CliIo): AsyncGenerator<string> {
-  if (args) {
-    yield* args;
-    return;
+const DEFAULT_BLOCK = 1024 * 1024;
+
+function positive(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) {
+    throw usageError(flag, `expected an integer from 1 and up, got \`${raw}\``);
   }
-  const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
-  for await (const line of lines) if (line !== '') yield line;
+  return Number(raw);
 }
 
-/** Jobs built from the template, numbered from 1, without the ones a resumed joblog says to skip. */
-async function* buildJobs(
-  template: string,
-  args: AsyncIterable<string>,
-  skip: ReadonlySet<number>,
-): AsyncGenerator<FleetJobInput> {
-  let seq = 0;
-  for await (const arg of args) {
-    seq += 1;
-    if (!skip.has(seq)) yield { seq, args: [arg], command: expandTemplate(template, [arg], seq) };
+/** The input flags (`--link`, `--colsep`, `-N`, `-X`, `-m`, `--pipe`, `--block`), checked once. */
+function inputOptions(flags: CliFlags): Omit<InputOptions, 'template' | 'sources' | 'skip'> {
+  const maxArgs = positive('-N', flags.maxArgs);
+  if (flags.contextReplace && flags.multipleArgs) throw usageError('-X', 'give -X or -m, not both');
+  let colsep: RegExp | undefined;
+  if (flags.colsep !== undefined) {
+    try {
+      colsep = new RegExp(flags.colsep);
+    } catch (error) {
+      throw usageError('--colsep', (error as Error).message);
+    }
+    if (colsep.test('')) throw usageError('--colsep', `\`${flags.colsep}\` matches the empty string`);
   }
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
+  if (flags.block !== undefined && !flags.pipe) throw usageError('--block', 'needs --pipe');
+  let pipe: InputOptions['pipe'];
+  if (flags.pipe) {
+    if (flags.block !== undefined && maxArgs !== undefined) {
+      throw usageError('--block', 'give --block or -N with --pipe, not both');
+    }
+    let blockSize = DEFAULT_BLOCK;
+    if (flags.block !== undefined) {
+      try {
+        blockSize = parseSize(flags.block);
+      } catch (error) {
+        throw usageError('--block', (error as Error).message);
+      }
+    }
+    pipe = maxArgs === undefined ? { blockSize } : { records: maxArgs };
+  }
+  return {
+    link: flags.link ?? false,
+    ...(colsep ? { colsep } : {}),
+    ...(maxArgs !== undefined && !pipe ? { maxArgs } : {}),
+    ...(flags.contextReplace
+      ? { pack: 'repeat' as const }
+      : flags.multipleArgs
+        ? { pack: 'join' as const }
+        : {}),
+    ...(pipe ? { pipe } : {}),
+  };
 }
 
 /**
- * `fanout jobs <selection…> -- <template…> [::: <arg…>]`: one job per argument (or stdin line), `{}`
- * replaced by it (quoted), spread over the selected targets.
+ * GNU parallel's `{%}`: the lowest slot number no running job holds, taken when a job is built (the
+ * scheduler builds a job only when it can start it) and freed when the job ends for good.
+ */
+function createSlots(): { take: (seq: number) => number; onEvent: (event: FleetEvent) => void } {
+  const held = new Map<number, number>();
+  const used = new Set<number>();
+  return {
+    take(seq) {
+      let slot = 1;
+      while (used.has(slot)) slot += 1;
+      used.add(slot);
+      held.set(seq, slot);
+      return slot;
+    },
+    onEvent(event) {
+      if (event.type !== 'end') return;
+      const slot = held.get(event.report.seq);
+      if (slot === undefined) return;
+      used.delete(slot);
+      held.delete(event.report.seq);
+    },
+  };
+}
+
+/**
+ * `fanout jobs <selection…> -- <template…> [::: <arg…>] [:::: <file>]`: GNU parallel's input language (see
+ * src/fleet/input), the jobs spread over the selected targets.
  *
  * @example
  * await jobsCommand({ selection: ['@all'], words: ['gzip', '{}', ':::', 'a.log', 'b.log'], flags: {}, io });
@@ -53,47 +107,61 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number> {
   const { io, flags } = input;
   const settings = resolveSettings(flags, io.stderr.isTTY === true);
-  const words = input.words ?? [];
-  const marker = words.indexOf(':::');
-  const templateWords = marker < 0 ? words : words.slice(0, marker);
-  const args = marker < 0 ? undefined : words.slice(marker + 1);
+  const { template: templateWords, sources } = splitInputWords(input.words ?? []);
   if (input.words === undefined || templateWords.length === 0) {
     throw usageError(
       'jobs',
       "expected a command template after `--`, e.g. fanout jobs @all -- 'gzip {}' ::: a b",
     );
   }
-  if (args?.length === 0) throw usageError(':::', 'expected arguments after `:::`');
-  if (!args && (io.stdin as { isTTY?: boolean }).isTTY) {
-    throw usageError('jobs', 'no arguments: give them after `:::` or pipe one per line on stdin');
+  const options = inputOptions(flags);
+  const readsStdin =
+    options.pipe !== undefined ||
+    sources.length === 0 ||
+    sources.some((source) => source.kind === 'file' && source.path === '-');
+  if (readsStdin && (io.stdin as { isTTY?: boolean }).isTTY) {
+    throw usageError('jobs', 'no arguments: give them after `:::`, or pipe one per line on stdin');
   }
-  const template = templateWords.join(' ');
-  const members = createTargets(resolveSelection(input.selection, flags));
   const skip =
     settings.resume && settings.joblog
       ? jobsToSkip(readJoblog(settings.joblog), settings.resume)
       : new Set<number>();
-  const stream = buildJobs(template, readArguments(args, io), skip);
-  // Arguments on the command line are few enough to list: the run then knows its total (for ETA and N%).
-  const jobs = args ? await collect(stream) : stream;
+  const slots: number = settings.fleet.concurrency ?? 32;
+  const plan = planInput({ ...options, template: templateWords.join(' '), sources, skip, slots });
+  const members = createTargets(resolveSelection(input.selection, flags));
+  const slotTracker = createSlots();
+  const stream = plan.jobs(io.stdin, plan.template.usesSlot ? slotTracker.take : undefined);
 
   if (settings.dryRun) {
-    for await (const job of jobs) {
-      if (typeof job !== 'string') io.stdout.write(`#${job.seq}\t${job.command}\n`);
-    }
+    for await (const job of stream) io.stdout.write(`#${job.seq}\t${job.command}\n`);
     return 0;
   }
   if (skip.size > 0 && settings.progress !== 'none') {
     io.stderr.write(`fanout: resuming: ${skip.size} jobs in ${settings.joblog} are skipped\n`);
   }
+  // Jobs from the command line are few enough to list, so the run knows its total (for ETA and N%);
+  // `{%}` needs each job built when it starts, so those stay lazy.
+  let jobs: AsyncIterable<InputJob> | InputJob[] = stream;
+  if (plan.total !== undefined && !plan.template.usesSlot) {
+    const all: InputJob[] = [];
+    for await (const job of stream) all.push(job);
+    jobs = all;
+  }
   return runSession(
     {
       settings,
       members,
-      total: args ? args.length - [...skip].filter((seq) => seq <= args.length).length : undefined,
+      total: plan.total,
       label: (target, seq) => `${target} #${seq}`,
       collapseLabel: (_target, seq) => `#${seq}`,
-      start: (options) => distribute(jobs, members, options),
+      start: (fleetOptions: Partial<FleetOptions>) =>
+        distribute(jobs, members, {
+          ...fleetOptions,
+          onEvent: (event) => {
+            slotTracker.onEvent(event);
+            fleetOptions.onEvent?.(event);
+          },
+        }),
     },
     io,
   );

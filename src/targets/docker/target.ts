@@ -65,6 +65,11 @@ export class DockerTarget implements Target {
     return this.#throwaway.then(({ container }) => container);
   }
 
+  /** The container commands run in (created first for a throwaway target), for the archive API. */
+  container(): Promise<Docker.Container> {
+    return this.#resolveContainer();
+  }
+
   spawn(request: SpawnRequest): RunningCommand {
     const running =
       this.#agents && request.stdin === undefined

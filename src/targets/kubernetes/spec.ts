@@ -1,5 +1,5 @@
 import { FanoutError } from '../../errors.js';
-import { parseDuration, type Duration } from '../../shell/duration.js';
+import { parseDuration, type Duration } from '../../internal/duration.js';
 
 /** How long opening an exec may take when the spec does not say. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;

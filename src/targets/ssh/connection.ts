@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Client, ClientChannel } from 'ssh2';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { SshFailure } from './failure.js';
 import type { SshSettings } from './settings.js';
 import type { GroupKiller } from './remote-kill.js';
@@ -154,6 +154,25 @@ export class Connection {
         this.#slots.limit = Math.max(1, this.#slots.active);
         await new Promise((resolve) => setTimeout(resolve, OPEN_FAILURE_BACKOFF_MS * (1 + Math.random())));
       }
+    }
+  }
+
+  /** Opens an SFTP session on one of this connection's channel slots, freed when the session ends. */
+  async sftp(signal?: AbortSignal): Promise<SFTPWrapper> {
+    await this.#acquire(signal);
+    try {
+      const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
+        this.client.sftp((error, session) => (error ? reject(error) : resolve(session))),
+      );
+      this.#peakChannels = Math.max(this.#peakChannels, ++this.#openChannels);
+      sftp.once('close', () => {
+        this.#openChannels--;
+        this.#release();
+      });
+      return sftp;
+    } catch (error) {
+      this.#release();
+      throw this.#wrap(error);
     }
   }
 

@@ -1,4 +1,4 @@
-import { parseDuration, type Duration } from '../../shell/duration.js';
+import { parseDuration, type Duration } from '../../internal/duration.js';
 
 /**
  * What to do with the server's host key. `strict` (the default) refuses unknown and changed keys;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { homedir, hostname as localHostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FanoutError } from '../../errors.js';
-import { parseDuration } from '../../shell/duration.js';
+import { parseDuration } from '../../internal/duration.js';
 import { defaultSshConfigFile, expandHome, readSshConfigFile } from './config-file.js';
 import { parseSshSpec, type HostKeyPolicy, type SshTargetOptions } from './options.js';
 

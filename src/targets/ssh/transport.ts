@@ -1,6 +1,6 @@
 import type { ClientChannel } from 'ssh2';
 import { ConnectionError } from '../../errors.js';
-import { quote } from '../../shell/quote.js';
+import { quote } from '../../internal/quote.js';
 import type { AgentChannel, AgentHandlers } from '../remote/agent.js';
 import type { WrapperExec, WrapperTransport } from '../remote/dedicated.js';
 import { AGENT_SCRIPT, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';

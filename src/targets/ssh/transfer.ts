@@ -1,0 +1,148 @@
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import { quote } from '../../internal/quote.js';
+import type { FileStat, TransferFileSystem } from '../../transfer/file-system.js';
+import { parseSha256, runRemoteScript } from '../../transfer/remote-script.js';
+import { acquireConnection } from './pool.js';
+import type { SshTarget } from './target.js';
+
+/** Write requests in flight per file: enough to keep a window full without waiting on each reply. */
+const WRITES_IN_FLIGHT = 16;
+const CHUNK = 32 * 1024;
+
+function call<T>(run: (callback: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value))));
+}
+
+/** For ssh2 calls whose callback carries only an error. */
+function done(run: (callback: (error: Error | null | undefined) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
+}
+
+function typeOf(stats: Stats): FileStat['type'] {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'directory';
+  return stats.isSymbolicLink() ? 'symlink' : 'other';
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as { code?: unknown }).code === 2;
+}
+
+/** A Writable onto an open SFTP handle that keeps up to WRITES_IN_FLIGHT write requests outstanding. */
+function createHandleWriter(sftp: SFTPWrapper, handle: Buffer): Writable {
+  let position = 0;
+  let inFlight = 0;
+  let failure: Error | undefined;
+  let waiting: (() => void) | undefined;
+  let closed = false;
+  const close = (callback: (error: Error | null | undefined) => void): void => {
+    if (closed) return callback(undefined);
+    closed = true;
+    sftp.close(handle, callback);
+  };
+  const settle = (): void => {
+    const next = waiting;
+    waiting = undefined;
+    next?.();
+  };
+  return new Writable({
+    highWaterMark: CHUNK * 4,
+    write(chunk: Buffer, _encoding, callback) {
+      if (failure) return callback(failure);
+      inFlight++;
+      sftp.write(handle, chunk, 0, chunk.length, position, (error) => {
+        inFlight--;
+        if (error) failure ??= error;
+        settle();
+      });
+      position += chunk.length;
+      if (inFlight < WRITES_IN_FLIGHT) return callback();
+      waiting = () => callback(failure);
+    },
+    final(callback) {
+      const finish = (): void => {
+        if (inFlight > 0) return void (waiting = finish);
+        close((error) => callback(failure ?? error ?? null));
+      };
+      finish();
+    },
+    destroy(error, callback) {
+      close(() => callback(error));
+    },
+  });
+}
+
+/**
+ * An SSH host's file system over SFTP, on a session of the target's pooled connection. Hashes are computed
+ * on the host with `sha256sum`.
+ */
+function createSftpFileSystem(target: SshTarget, sftp: SFTPWrapper): TransferFileSystem {
+  return {
+    async lstat(path) {
+      try {
+        const stats = await call<Stats>((done) => sftp.lstat(path, done));
+        return {
+          type: typeOf(stats),
+          mode: stats.mode & 0o7777,
+          size: stats.size,
+          mtimeMs: stats.mtime * 1000,
+        };
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw error;
+      }
+    },
+    async readdir(path) {
+      const list = await call<Array<{ filename: string }>>((done) => sftp.readdir(path, done));
+      return list.map((item) => item.filename).filter((name) => name !== '.' && name !== '..');
+    },
+    readlink: (path) => call<string>((done) => sftp.readlink(path, done)),
+    createReadStream(path, signal) {
+      const stream = sftp.createReadStream(path, { highWaterMark: 64 * 1024 }) as unknown as Readable;
+      const onAbort = (): void => void stream.destroy(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.once('close', () => signal.removeEventListener('abort', onAbort));
+      return stream;
+    },
+    async writeFile(path, body, mode, signal) {
+      const handle = await call<Buffer>((done) => sftp.open(path, 'wx', { mode }, done));
+      await pipeline(body, createHandleWriter(sftp, handle), { signal });
+    },
+    async mkdir(path, { recursive, mode }) {
+      try {
+        await done((callback) => sftp.mkdir(path, { mode }, callback));
+      } catch (error) {
+        const stat = await this.lstat(path);
+        if (stat?.type === 'directory') return;
+        if (!recursive || stat !== undefined || path === '/') throw error;
+        await this.mkdir(path.replace(/\/[^/]+\/?$/, '') || '/', { recursive, mode });
+        await this.mkdir(path, { recursive: false, mode });
+      }
+    },
+    symlink: (linkTarget, path) => done((callback) => sftp.symlink(linkTarget, path, callback)),
+    rename: (from, to) => done((callback) => sftp.ext_openssh_rename(from, to, callback)),
+    chmod: (path, mode) => done((callback) => sftp.chmod(path, mode, callback)),
+    utimes: (path, mtimeMs) =>
+      done((callback) => sftp.utimes(path, mtimeMs / 1000, mtimeMs / 1000, callback)),
+    remove: (path) => done((callback) => sftp.unlink(path, callback)).catch(() => {}),
+    sha256: async (path) => parseSha256(await runRemoteScript(target, `sha256sum -- ${quote(path)}`)),
+  };
+}
+
+/**
+ * Opens an SFTP session on the target's pooled connection for one transfer; `close` ends the session.
+ *
+ * @example
+ * const { fs, close } = await openSshFileSystem(target, signal);
+ * try { … } finally { close(); }
+ */
+export async function openSshFileSystem(
+  target: SshTarget,
+  signal: AbortSignal,
+): Promise<{ fs: TransferFileSystem; close: () => void }> {
+  const connection = await acquireConnection(target.settings);
+  const sftp = await connection.sftp(signal);
+  return { fs: createSftpFileSystem(target, sftp), close: () => sftp.end() };
+}

@@ -1,0 +1,105 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { FanoutError, type ErrorCode } from '../errors.js';
+import type { TransferEntry } from './entry.js';
+import type { NormalizedTransferOptions } from './options.js';
+import { createNonce } from './paths.js';
+import { TransferError } from './transfer-error.js';
+
+/** A file's bytes on their way, counted and (with `checksum`) hashed as they pass. */
+export interface MeteredBody {
+  readonly stream: Readable;
+  /** The sha256 of every byte that went through; call after the stream has ended. */
+  digest(): string;
+}
+
+/**
+ * The state of one transfer: its options, its cancellation signal (abort and timeout together), the nonce
+ * of its temporary names, and its byte and file counts for progress and the result.
+ */
+export class TransferContext {
+  readonly options: NormalizedTransferOptions;
+  readonly target: string;
+  readonly signal: AbortSignal;
+  readonly nonce = createNonce();
+  readonly totalBytes: number | undefined;
+  bytes = 0;
+  files = 0;
+  skipped = 0;
+
+  constructor(target: string, options: NormalizedTransferOptions, totalBytes?: number) {
+    this.target = target;
+    this.options = options;
+    this.totalBytes = totalBytes;
+    const signals = [
+      options.signal,
+      options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
+    ];
+    this.signal = AbortSignal.any(signals.filter((signal): signal is AbortSignal => signal !== undefined));
+  }
+
+  error(code: ErrorCode, message: string, path?: string, cause?: unknown): TransferError {
+    return new TransferError(`${message} (${this.target})`, { code, target: this.target, path, cause });
+  }
+
+  /** The error to throw for `cause`: the cancellation when the signal fired, else a TRANSFER_FAILED naming `path`. */
+  failure(cause: unknown, path: string, doing: string): FanoutError {
+    if (this.signal.aborted) return this.cancellation(cause);
+    if (cause instanceof FanoutError) return cause;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return this.error('TRANSFER_FAILED', `Cannot ${doing} ${path}: ${reason}`, path, cause);
+  }
+
+  cancellation(cause?: unknown): TransferError {
+    const timedOut = this.options.signal?.aborted !== true;
+    return timedOut
+      ? this.error('TIMEOUT', `Transfer timed out after ${this.options.timeoutMs} ms`, undefined, cause)
+      : this.error('ABORTED', 'Transfer was aborted', undefined, cause);
+  }
+
+  /** Counts a file that needed no bytes (`sync` found it up to date). */
+  skip(entry: TransferEntry): void {
+    this.skipped++;
+    this.files++;
+    this.bytes += entry.size;
+    this.#report(entry.path);
+  }
+
+  /** Counts a symbolic link written. */
+  linked(entry: TransferEntry): void {
+    this.files++;
+    this.#report(entry.path);
+  }
+
+  /** Wraps a file's bytes so they are counted, reported and, with `checksum`, hashed. */
+  meter(entry: TransferEntry, body: Readable): MeteredBody {
+    const hash: Hash | undefined = this.options.checksum ? createHash('sha256') : undefined;
+    const stream = new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        hash?.update(chunk);
+        this.bytes += chunk.length;
+        this.#report(entry.path);
+        callback(null, chunk);
+      },
+      flush: (callback) => {
+        this.files++;
+        this.#report(entry.path);
+        callback();
+      },
+    });
+    body.on('error', (error) => stream.destroy(error));
+    body.pipe(stream);
+    let digest: string | undefined;
+    return { stream, digest: () => (digest ??= hash?.digest('hex') ?? '') };
+  }
+
+  #report(path: string): void {
+    this.options.onProgress?.({
+      bytes: this.bytes,
+      totalBytes: this.totalBytes,
+      files: this.files,
+      totalFiles: undefined,
+      path,
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import { createDockerArchiveHost } from '../targets/docker/transfer.js';
+import { DockerTarget } from '../targets/docker/target.js';
+import { localFileSystem } from '../targets/local-transfer.js';
+import { LocalTarget } from '../targets/local.js';
+import { openSshFileSystem } from '../targets/ssh/transfer.js';
+import { SshTarget } from '../targets/ssh/target.js';
+import type { Target } from '../targets/target.js';
+import { createExecArchiveHost, type ArchiveHost } from './archive-host.js';
+import type { TransferFileSystem } from './file-system.js';
+
+/** How a target's files are reached: file by file (local disk, SFTP), or as tar archives (Docker, pods). */
+export type Endpoint =
+  | { readonly kind: 'file-system'; readonly fs: TransferFileSystem; close(): void }
+  | { readonly kind: 'archive'; readonly host: ArchiveHost; close(): void };
+
+/**
+ * Opens the file access a transfer to or from `target` uses. Any other target (a pod, one of your own)
+ * gets tar over its command channel.
+ *
+ * @example
+ * const endpoint = await openEndpoint(target, signal);
+ * try { … } finally { endpoint.close(); }
+ */
+export async function openEndpoint(target: Target, signal: AbortSignal): Promise<Endpoint> {
+  if (target instanceof LocalTarget) return { kind: 'file-system', fs: localFileSystem, close: () => {} };
+  if (target instanceof SshTarget)
+    return { kind: 'file-system', ...(await openSshFileSystem(target, signal)) };
+  if (target instanceof DockerTarget)
+    return { kind: 'archive', host: createDockerArchiveHost(target), close: () => {} };
+  return { kind: 'archive', host: createExecArchiveHost(target), close: () => {} };
+}

@@ -1,0 +1,54 @@
+import { posix } from 'node:path';
+import type { TransferContext } from './context.js';
+import type { TransferEntry } from './entry.js';
+import type { FileStat, TransferFileSystem } from './file-system.js';
+import { joinEntry } from './paths.js';
+
+/**
+ * The entries of a file or directory tree, parents first, names sorted. Symbolic links are entries of their
+ * own (never followed); sockets, FIFOs and devices fail the transfer. Missing `root`: SOURCE_NOT_FOUND.
+ *
+ * @example
+ * for await (const entry of walkFileSystem(localFileSystem, './dist', context)) console.log(entry.path);
+ */
+export async function* walkFileSystem(
+  fs: TransferFileSystem,
+  root: string,
+  context: TransferContext,
+): AsyncGenerator<TransferEntry> {
+  const stat = await fs.lstat(root).catch((error: unknown) => {
+    throw context.failure(error, root, 'read');
+  });
+  if (stat === undefined) throw context.error('SOURCE_NOT_FOUND', `${root} does not exist`, root);
+  yield* visit(fs, root, '', stat, context);
+}
+
+async function* visit(
+  fs: TransferFileSystem,
+  root: string,
+  relative: string,
+  stat: FileStat,
+  context: TransferContext,
+): AsyncGenerator<TransferEntry> {
+  const path = joinEntry(root, relative);
+  if (stat.type === 'other')
+    throw context.error('TRANSFER_FAILED', `Cannot send ${path}: not a file, directory or link`, path);
+  const linkTarget = stat.type === 'symlink' ? await fs.readlink(path) : '';
+  yield {
+    path: relative,
+    type: stat.type,
+    mode: stat.mode & 0o7777,
+    size: stat.type === 'file' ? stat.size : 0,
+    mtimeMs: stat.mtimeMs,
+    linkTarget,
+    open: () => fs.createReadStream(path, context.signal),
+    ...(stat.type === 'file' && context.options.checksum ? { sourceSha256: () => fs.sha256(path) } : {}),
+  };
+  if (stat.type !== 'directory') return;
+  const names = (await fs.readdir(path)).sort();
+  for (const name of names) {
+    const child = posix.join(path, name);
+    const childStat = await fs.lstat(child);
+    if (childStat) yield* visit(fs, root, relative === '' ? name : `${relative}/${name}`, childStat, context);
+  }
+}
