@@ -200,9 +200,25 @@ export class LocalTarget implements Target {
           }),
         );
       });
-      child.on('close', (exitCode, signal) => {
+      // Not 'close': the watcher holds fd 3 until it is told to go, so wait for the exit and the output.
+      let status: ExitStatus | undefined;
+      let open = 2;
+      const settle = (): void => {
+        if (status === undefined || open > 0) return;
         release();
-        resolve({ exitCode, signal });
+        resolve(status);
+      };
+      child.stdout?.once('close', () => {
+        open--;
+        settle();
+      });
+      child.stderr?.once('close', () => {
+        open--;
+        settle();
+      });
+      child.once('exit', (exitCode, signal) => {
+        status = { exitCode, signal };
+        settle();
       });
     });
 
