@@ -6,6 +6,8 @@ export const EXIT = {
   /** More than 100 jobs failed (1-100: that many failed). */
   manyFailed: 101,
   interrupted: 130,
+  /** Standard output was closed (`fanout … | head -1`): no more jobs were started, running ones were killed. */
+  stdoutClosed: 141,
   /** Usage or inventory error: nothing ran. */
   usage: 255,
 } as const;

@@ -207,7 +207,9 @@ Exit status:
   1-100    that many jobs failed (non-zero exit, signal, timeout or unreachable target;
            jobs a halt canceled or skipped are not counted)
   101      more than 100 jobs failed
-  130      interrupted (Ctrl-C or SIGTERM): running jobs were killed
+  130      interrupted (Ctrl-C or SIGTERM): running jobs got TERM, then KILL after 3s (at once on a second
+           Ctrl-C); the joblog and the summary are written
+  141      standard output was closed (e.g. | head): no more jobs were started, running ones were killed
   255      usage or inventory error: nothing was run
 
 Examples:

@@ -34,7 +34,9 @@ function duration(flag: string, raw: string | undefined): number | undefined {
     const ms = parseDuration(text, flag);
     if (ms <= 0) throw new TypeError('zero');
     return ms;
-  } catch {
+  } catch (error) {
+    if (error instanceof RangeError)
+      throw usageError(flag, `expected at most 8760h (one year), got \`${raw}\``);
     throw usageError(flag, `expected seconds or a duration such as '500ms', '30s', '2m', got \`${raw}\``);
   }
 }

@@ -44,6 +44,8 @@ export interface AttemptRequest {
   readonly killGraceMs: number;
   /** Aborting it kills the attempt (stage `canceled`). */
   readonly signal: AbortSignal;
+  /** Aborting it SIGKILLs the attempt at once (a second Ctrl-C). */
+  readonly killNow?: AbortSignal | undefined;
   readonly keepOutput: boolean;
   /** Most bytes kept of each stream when `keepOutput` is on; more kills the attempt with a MaxBufferError. */
   readonly maxBuffer: number;
@@ -73,7 +75,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   const { job, member, onLine } = request;
   const stdout = splitLines(onLine && ((line) => onLine('stdout', line)));
   const stderr = splitLines(onLine && ((line) => onLine('stderr', line)));
-  const outcome = await runCommand({
+  const run = runCommand({
     target: member.target,
     command: job.command,
     cwd: undefined,
@@ -86,7 +88,12 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     maxBuffer: request.maxBuffer,
     onStdout: stdout.push,
     onStderr: stderr.push,
-  }).outcome;
+  });
+  const onKillNow = (): void => run.kill('SIGKILL');
+  if (request.killNow?.aborted) onKillNow();
+  request.killNow?.addEventListener('abort', onKillNow, { once: true });
+  const outcome = await run.outcome;
+  request.killNow?.removeEventListener('abort', onKillNow);
   stdout.end();
   stderr.end();
   const { result, error } = outcome;

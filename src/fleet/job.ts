@@ -12,6 +12,8 @@ export type FleetJobInput =
       readonly seq?: number;
       /** Bytes written to the command's stdin (then closed). Default: no stdin. */
       readonly stdin?: Buffer;
+      /** Why the job cannot run (a bad input line, say): it is reported as failed with this message and nothing starts. Default: none. */
+      readonly error?: string;
     };
 
 /** A job once read from the input: numbered, and pinned to a target when it must run there. */
@@ -23,6 +25,8 @@ export interface FleetJob {
   readonly pin?: FleetTarget | undefined;
   /** Bytes written to the command's stdin on every attempt. */
   readonly stdin?: Buffer | undefined;
+  /** Why it cannot run: it fails at once with this message. */
+  readonly error?: string | undefined;
 }
 
 /**
@@ -44,7 +48,10 @@ export function normalizeJob(input: FleetJobInput, position: number): FleetJob {
       `Expected \`seq\` of job #${position} to be an integer from 1 and up, got \`${seq}\``,
     );
   }
-  return { seq, command: input.command, args: input.args ?? [], stdin: input.stdin };
+  if (input.error !== undefined && typeof input.error !== 'string') {
+    throw new TypeError(`Expected \`error\` of job #${position} to be a string`);
+  }
+  return { seq, command: input.command, args: input.args ?? [], stdin: input.stdin, error: input.error };
 }
 
 /** Reads jobs lazily, one at a time, from an array, an iterable or an async iterable. */

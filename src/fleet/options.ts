@@ -21,6 +21,8 @@ export interface FleetOptions {
   readonly policy: FailurePolicy;
   /** Cancels the run: in-flight jobs are killed on every target, the rest skipped. Default: none. */
   readonly signal: AbortSignal | undefined;
+  /** Aborting it SIGKILLs the running jobs at once, without waiting for `killGrace` (a second Ctrl-C). Default: none. */
+  readonly killNow: AbortSignal | undefined;
   /** Receives every event as it happens; it must not throw. Default: none. */
   readonly onEvent: ((event: FleetEvent) => void) | undefined;
   /** Keep each job's report in `report.jobs`; turn off for unbounded job streams. Default: true. */
@@ -50,6 +52,7 @@ const DEFAULTS: FleetOptions = {
   backoff: '100ms',
   policy: { halt: 'never' },
   signal: undefined,
+  killNow: undefined,
   onEvent: undefined,
   keepJobs: true,
   keepOutput: true,
@@ -72,6 +75,7 @@ export function resolveFleetOptions(options: Partial<FleetOptions> = {}): Resolv
   validateInteger(merged.retries, 'retries', 0, false);
   validateInteger(merged.maxBuffer, 'maxBuffer', 1, true);
   validateSignal(merged.signal);
+  validateSignal(merged.killNow, 'killNow');
   if (merged.onEvent !== undefined) validateFunction(merged.onEvent, 'onEvent');
   validatePolicy(merged.policy);
   const { timeout, killGrace, backoff, ...rest } = merged;

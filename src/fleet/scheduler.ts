@@ -7,6 +7,7 @@ import type { FleetTarget } from './members.js';
 import { retryDelay, type ResolvedFleetOptions } from './options.js';
 import { batchSizes, isThresholdReached, type FailureKind } from './policy.js';
 import { failureKind, Tally, type FleetReport, type JobReport } from './report.js';
+import { setLongTimeout, type LongTimer } from '../internal/timer.js';
 
 /** A member's live state. */
 interface Slot {
@@ -68,7 +69,7 @@ export class FleetRun {
   #halted: FleetReport['halted'];
   #total: number | undefined;
   #wake: (() => void) | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #retryTimer: LongTimer | undefined;
 
   constructor(members: readonly FleetTarget[], options: ResolvedFleetOptions) {
     this.#options = options;
@@ -118,7 +119,15 @@ export class FleetRun {
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.#loop(source);
+      try {
+        await this.#loop(source);
+      } catch (error) {
+        // The input broke (an unreadable stdin, a throwing iterable): start nothing more, but let what runs
+        // finish and be reported before the error reaches the caller.
+        this.#stopping = true;
+        await this.#idle();
+        throw error;
+      }
       await this.#idle();
       // Jobs never started are reported as skipped when the input is finite (a stream may never end).
       if (this.#stopping && finite) {
@@ -126,7 +135,7 @@ export class FleetRun {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      clearTimeout(this.#retryTimer);
+      this.#retryTimer?.clear();
       await source.return(undefined);
     }
     return {
@@ -194,6 +203,17 @@ export class FleetRun {
 
   /** Starts a pending job on the best member, or returns false when none has a free slot right now. */
   #place(pending: Pending): boolean {
+    if (pending.job.error !== undefined) {
+      this.#started += 1;
+      this.#finish({
+        ...skippedReport(pending.job),
+        stage: 'run',
+        attempts: 1,
+        startedAt: Date.now(),
+        error: pending.job.error,
+      });
+      return true;
+    }
     const slot = this.#choose(pending);
     if (slot === null) return false;
     this.#active += 1;
@@ -244,6 +264,7 @@ export class FleetRun {
       timeoutMs: this.#options.timeoutMs,
       killGraceMs: this.#options.killGraceMs,
       signal: this.#cancel.signal,
+      killNow: this.#options.killNow,
       keepOutput: this.#options.keepOutput,
       maxBuffer: this.#options.maxBuffer,
       onLine:
@@ -297,10 +318,13 @@ export class FleetRun {
   }
 
   #armRetryTimer(): void {
-    clearTimeout(this.#retryTimer);
+    this.#retryTimer?.clear();
     if (this.#retries.length === 0) return;
     const soonest = Math.min(...this.#retries.map((pending) => pending.readyAt));
-    this.#retryTimer = setTimeout(() => this.#notify(), Math.max(0, Math.ceil(soonest - performance.now())));
+    this.#retryTimer = setLongTimeout(
+      () => this.#notify(),
+      Math.max(0, Math.ceil(soonest - performance.now())),
+    );
   }
 
   #takeRetry(): Pending | undefined {

@@ -1,3 +1,6 @@
+import { firstAborted, onAnyAbort } from '../internal/on-abort.js';
+import { sleep } from '../internal/timer.js';
+
 /**
  * How the toolkit cancels: standard AbortSignals in, standard `AbortError` DOMExceptions out, so callers
  * test `error.name === 'AbortError'` whatever stopped the work.
@@ -37,42 +40,23 @@ export function linkSignals(...parents: ReadonlyArray<AbortSignal | undefined>):
   dispose(): void;
 } {
   const controller = new AbortController();
-  const live = parents.filter((parent): parent is AbortSignal => parent !== undefined);
-  const onAbort = (event: Event): void => {
-    dispose();
-    controller.abort(abortReason(event.target as AbortSignal));
-  };
-  const dispose = (): void => {
-    for (const parent of live) parent.removeEventListener('abort', onAbort);
-  };
-  for (const parent of live) {
-    if (parent.aborted) {
-      controller.abort(abortReason(parent));
-      break;
-    }
-    parent.addEventListener('abort', onAbort, { once: true });
+  const aborted = firstAborted(parents);
+  if (aborted) {
+    controller.abort(abortReason(aborted));
+    return { controller, signal: controller.signal, dispose: () => undefined };
   }
-  if (controller.signal.aborted) dispose();
+  const dispose = onAnyAbort(parents, (reason) => controller.abort(reason ?? createAbortError()));
   return { controller, signal: controller.signal, dispose };
 }
 
 /**
- * Resolves after `ms` milliseconds, or rejects with the signal's reason as soon as it aborts.
+ * Resolves after `ms` milliseconds (any length: long delays are chained), or rejects with the signal's
+ * reason as soon as it aborts.
  *
  * @example
  * await delay(250, signal);
  */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortReason(signal as AbortSignal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleep(ms, { signal });
 }

@@ -1,3 +1,4 @@
+import { runWithTaskSignal } from '../internal/task-signal.js';
 import { AimdLimit, GradientLimit, type LimitAlgorithm, type LimitBounds } from './adaptive-limit.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { runTasks, validateTasks, valuesOrAggregate } from './run-tasks.js';
@@ -61,8 +62,12 @@ export class DynamicConcurrency {
   readonly #onLimitChange: DynamicConcurrencyOptions['onLimitChange'];
   readonly #now: () => number;
 
-  constructor(options: DynamicConcurrencyOptions = {}) {
-    const given = validateOptions<DynamicConcurrencyOptions>(options, 'DynamicConcurrency', KNOWN);
+  /** A bare number is the initial limit: `new DynamicConcurrency(5)` is `{ initial: 5 }`. */
+  constructor(options: number | DynamicConcurrencyOptions = {}) {
+    const given =
+      typeof options === 'number'
+        ? { initial: options }
+        : validateOptions<DynamicConcurrencyOptions>(options, 'DynamicConcurrency', KNOWN);
     const { initial = 5, min = 1, max = Math.max(10, given.initial ?? 5), mode = 'aimd' } = given;
     const { backoffRatio = 0.9, latencyTolerance = 1.5, stopOnError = false, onLimitChange } = given;
     validateInteger(min, 'min', 1);
@@ -131,7 +136,7 @@ export class DynamicConcurrency {
     const startedAt = this.#now();
     const inflight = this.#limiter.activeCount;
     try {
-      const value = await task(signal);
+      const value = await runWithTaskSignal(signal, () => task(signal));
       this.#update({ ok: true, latencyMs: this.#now() - startedAt, inflight });
       return value;
     } catch (error) {

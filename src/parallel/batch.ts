@@ -1,5 +1,26 @@
 import { FanoutError } from '../errors.js';
-import { validateFunction, validateInteger, validateNumber } from '../internal/validate.js';
+import { onAbort } from '../internal/on-abort.js';
+import { runWithTaskSignal } from '../internal/task-signal.js';
+import { setLongTimeout, type LongTimer } from '../internal/timer.js';
+import {
+  validateFunction,
+  validateInteger,
+  validateNumber,
+  validateOptions,
+  validateSignal,
+} from '../internal/validate.js';
+
+/** Options of TaskBatcher. */
+export interface TaskBatcherOptions {
+  /**
+   * Aborting it rejects the items still waiting and every later `add()` with the signal's reason, and kills
+   * the `$` commands that running processor calls created (the processor also gets it). Default: none.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** Processes one batch: one result per item, in order. `signal` is the batcher's. */
+export type BatchProcessor<T, R> = (items: T[], signal: AbortSignal) => R[] | PromiseLike<R[]>;
 
 interface Waiting<T, R> {
   readonly item: T;
@@ -21,17 +42,26 @@ interface Waiting<T, R> {
 export class TaskBatcher<T, R> {
   readonly #batchSize: number;
   readonly #batchDelayMs: number;
-  readonly #processor: (items: T[]) => R[] | PromiseLike<R[]>;
+  readonly #processor: BatchProcessor<T, R>;
+  readonly #signal: AbortSignal;
   #batch: Array<Waiting<T, R>> = [];
-  #timer: NodeJS.Timeout | undefined;
+  #timer: LongTimer | undefined;
   #closed = false;
   readonly #inFlight = new Set<Promise<void>>();
 
-  constructor(batchSize: number, batchDelayMs: number, processor: (items: T[]) => R[] | PromiseLike<R[]>) {
+  constructor(
+    batchSize: number,
+    batchDelayMs: number,
+    processor: BatchProcessor<T, R>,
+    options: TaskBatcherOptions = {},
+  ) {
     this.#batchSize = validateInteger(batchSize, 'batchSize', 1);
     this.#batchDelayMs = validateNumber(batchDelayMs, 'batchDelayMs', 0);
     validateFunction(processor, 'processor');
     this.#processor = processor;
+    const { signal } = validateOptions<TaskBatcherOptions>(options, 'TaskBatcher', ['signal']);
+    this.#signal = validateSignal(signal) ?? new AbortController().signal;
+    if (!this.#signal.aborted) onAbort(this.#signal, (reason) => this.#abort(reason));
   }
 
   /** Items waiting for their batch to go. */
@@ -46,11 +76,12 @@ export class TaskBatcher<T, R> {
    * const result = await batcher.add({ id: 7 });
    */
   add(item: T): Promise<R> {
+    if (this.#signal.aborted) return Promise.reject(this.#signal.reason);
     if (this.#closed) return Promise.reject(new TypeError('Cannot add to a TaskBatcher that is closed'));
     return new Promise<R>((resolve, reject) => {
       this.#batch.push({ item, resolve, reject });
       if (this.#batch.length >= this.#batchSize) void this.flush();
-      else this.#timer ??= setTimeout(() => void this.flush(), this.#batchDelayMs);
+      else this.#timer ??= setLongTimeout(() => void this.flush(), this.#batchDelayMs);
     });
   }
 
@@ -61,7 +92,7 @@ export class TaskBatcher<T, R> {
    * await batcher.flush();
    */
   flush(): Promise<void> {
-    clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
     const batch = this.#batch;
     if (batch.length === 0) return Promise.resolve();
@@ -84,10 +115,20 @@ export class TaskBatcher<T, R> {
     await Promise.all(this.#inFlight);
   }
 
+  #abort(reason: unknown): void {
+    this.#timer?.clear();
+    this.#timer = undefined;
+    const batch = this.#batch;
+    this.#batch = [];
+    for (const waiting of batch) waiting.reject(reason);
+  }
+
   async #process(batch: Array<Waiting<T, R>>): Promise<void> {
     let results: R[];
+    const signal = this.#signal;
+    const items = batch.map((waiting) => waiting.item);
     try {
-      results = await this.#processor(batch.map((waiting) => waiting.item));
+      results = await runWithTaskSignal(signal, () => this.#processor(items, signal));
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;

@@ -16,7 +16,8 @@ export type CallState = 'queued' | 'parked' | 'started' | 'cancelled';
  */
 export class QueuedCall {
   state: CallState = 'queued';
-  onAbort: (() => void) | undefined = undefined;
+  /** Stops listening to the call's signal; set while the call waits. */
+  unlisten: () => void = noop;
 
   constructor(
     readonly fn: () => unknown,
@@ -28,13 +29,9 @@ export class QueuedCall {
     /** Arrival order, to keep FIFO between parked calls of different keys. */
     readonly sequence: number,
   ) {}
-
-  /** Stops listening to the call's signal. */
-  unlisten(): void {
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
-    this.onAbort = undefined;
-  }
 }
+
+function noop(): void {}
 
 /**
  * Settles one started call and hands itself back to the limiter. Its two handlers are created once per

@@ -1,3 +1,5 @@
+import { onAbort } from '../internal/on-abort.js';
+import { runWithTaskSignal } from '../internal/task-signal.js';
 import { abortReason, createAbortError } from './abort.js';
 import { CallQueue } from './call-queue.js';
 import { QueuedCall, RunningSlot, startTask } from './limiter-calls.js';
@@ -14,8 +16,9 @@ export interface LimiterOptions {
 /** Options of one call. */
 export interface RunOptions {
   /**
-   * Aborting it while the call waits removes the call and rejects it with the signal's reason. A started
-   * call runs to its end: give the same signal to the task to stop it. Default: none.
+   * Aborting it while the call waits removes the call and rejects it with the signal's reason. Once the
+   * call has started, aborting it kills the `$` commands the call created; anything else in it stops only
+   * if it is given the signal too. Default: none.
    */
   readonly signal?: AbortSignal;
   /** Slots the call holds while it runs; above `concurrency` it is clamped, so the call runs alone. Default: 1. */
@@ -167,10 +170,7 @@ export class ConcurrencyLimiter {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise((resolve, reject) => {
       const call = new QueuedCall(fn, resolve, reject, weight, key, signal, this.#sequence++);
-      if (signal) {
-        call.onAbort = () => this.#cancel(call, abortReason(signal));
-        signal.addEventListener('abort', call.onAbort, { once: true });
-      }
+      if (signal) call.unlisten = onAbort(signal, (reason) => this.#cancel(call, reason));
       this.#queue.push(call, undefined, undefined);
       this.#drain();
     });
@@ -283,6 +283,7 @@ export class ConcurrencyLimiter {
     }
     this.#used += slot.weight;
     this.#running++;
-    startTask(call.fn).then(slot.onFulfilled, slot.onRejected);
+    const { fn, signal } = call;
+    startTask(signal ? () => runWithTaskSignal(signal, fn) : fn).then(slot.onFulfilled, slot.onRejected);
   }
 }

@@ -1,3 +1,4 @@
+import { runWithTaskSignal } from '../internal/task-signal.js';
 import { abortReason, linkSignals } from './abort.js';
 import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { bindWorkers, type Executor, type WorkerFunction } from './worker.js';
@@ -9,6 +10,10 @@ export interface LoadBalancerOptions<T, R, W> {
   /** Aborts every task. Default: none. */
   readonly signal?: AbortSignal;
 }
+
+/** One item of executeMany: its work as `task`, or as a `command` line for shell workers, and its weight. */
+export type LoadBalancerItem<T> =
+  { readonly task: T; readonly weight?: number } | { readonly command: string; readonly weight?: number };
 
 /**
  * The index of the least-loaded worker, scanning from `start` so that ties go to the next one in turn.
@@ -86,7 +91,8 @@ export class LoadBalancer<T = unknown, R = unknown, W = unknown> {
     this.#loads[index]! += weight;
     const linked = linkSignals(this.#signal, signal);
     try {
-      const result = await this.#run[index]!(task, linked.signal);
+      const run = this.#run[index]!;
+      const result = await runWithTaskSignal(linked.signal, () => run(task, linked.signal));
       return { worker: this.workers[index] as W, result };
     } finally {
       this.#loads[index]! -= weight;
@@ -95,20 +101,26 @@ export class LoadBalancer<T = unknown, R = unknown, W = unknown> {
   }
 
   /**
-   * Runs every task at once, each on the least-loaded worker at its turn; resolves in input order.
+   * Runs every item at once, each on the least-loaded worker at its turn; resolves in input order. An item
+   * names its work as `task`, or as `command` (a command line, for shell workers): one of the two.
    *
    * @example
    * const outcomes = await balancer.executeMany(jobs.map((job) => ({ task: job, weight: job.size })));
+   * await new LoadBalancer(['ssh://w1', 'ssh://w2']).executeMany([{ command: 'make -j4', weight: 4 }]);
    */
-  executeMany(
-    items: ReadonlyArray<{ readonly task: T; readonly weight?: number }>,
-  ): Promise<Array<{ worker: W; result: R }>> {
+  executeMany(items: ReadonlyArray<LoadBalancerItem<T>>): Promise<Array<{ worker: W; result: R }>> {
     if (!Array.isArray(items))
       throw new TypeError(`Expected \`items\` to be an array, got \`${String(items)}\``);
-    for (const item of items) {
-      validateOptions(item, 'executeMany item', ['task', 'weight']);
-      if (item.weight !== undefined) validateInteger(item.weight, 'weight', 1);
-    }
-    return Promise.all(items.map((item) => this.execute(item.task, item.weight ?? 1)));
+    const tasks = items.map((item: LoadBalancerItem<T>, index) => {
+      validateOptions(item, `executeMany items[${index}]`, ['task', 'command', 'weight']);
+      if (item.weight !== undefined) validateInteger(item.weight, `items[${index}].weight`, 1);
+      if ('task' in item === 'command' in item) {
+        throw new TypeError(
+          `Expected \`items[${index}]\` to have either \`task\` or \`command\`, not both or neither`,
+        );
+      }
+      return 'task' in item ? item.task : (item.command as T);
+    });
+    return Promise.all(tasks.map((task, index) => this.execute(task, items[index]!.weight ?? 1)));
   }
 }

@@ -1,3 +1,4 @@
+import { runWithTaskSignal } from '../internal/task-signal.js';
 import { abortReason, createAbortError, linkSignals } from './abort.js';
 import { startTask } from './limiter-calls.js';
 import { closeQuietly, normalizeMapOptions, type Mapper, type ParallelMapOptions } from './map-options.js';
@@ -46,7 +47,9 @@ export async function* parallelMapIterable<T, R>(
           break;
         }
         const at = index++;
-        const result = startTask(() => mapper(step.value, at, linked.signal));
+        const result = startTask(() =>
+          runWithTaskSignal(linked.signal, () => mapper(step.value, at, linked.signal)),
+        );
         result.catch(() => undefined);
         window.push(result);
       }

@@ -1,3 +1,4 @@
+import { runWithTaskSignal } from '../internal/task-signal.js';
 import { abortReason, createAbortError, linkSignals } from './abort.js';
 import {
   closeQuietly,
@@ -74,7 +75,7 @@ async function mapArray<T>(items: T[], mapper: Mapper<T, unknown>, concurrency: 
     while (!run.stopped) {
       const index = next++;
       if (index >= items.length) return;
-      const value = mapper(items[index] as T, index, run.signal);
+      const value = runWithTaskSignal(run.signal, () => mapper(items[index] as T, index, run.signal));
       results[index] = isThenable(value) ? await value : value;
     }
   };
@@ -101,7 +102,7 @@ async function mapIterator<T>(
         return;
       }
       const index = next++;
-      const value = mapper(step.value, index, run.signal);
+      const value = runWithTaskSignal(run.signal, () => mapper(step.value, index, run.signal));
       results[index] = isThenable(value) ? await value : value;
     }
   };
@@ -148,7 +149,7 @@ async function mapAsyncIterator<T>(
       }
       running++;
       const at = index;
-      startTask(() => mapper(step.value, at, run.signal)).then(
+      startTask(() => runWithTaskSignal(run.signal, () => mapper(step.value, at, run.signal))).then(
         (value) => {
           results[at] = value;
           settled();

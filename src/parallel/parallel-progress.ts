@@ -1,16 +1,10 @@
-import { ConcurrencyLimiter } from './limiter.js';
-import { ProgressTracker, type ProgressEvent, type ProgressTrackerOptions } from './progress.js';
-import { runTasks, valuesOrAggregate } from './run-tasks.js';
+import {
+  ProgressTracker,
+  type ProgressEvent,
+  type ProgressExecuteOptions,
+  type ProgressTrackerOptions,
+} from './progress.js';
 import type { Task } from './task.js';
-import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
-
-/** Options of one execute call; a bare number is `{ concurrency }`. */
-export interface ProgressExecuteOptions {
-  /** Most tasks running at once; `Infinity` allowed. Default: 5. */
-  readonly concurrency?: number;
-  /** Aborts every task and rejects with the signal's reason. Default: none. */
-  readonly signal?: AbortSignal;
-}
 
 /**
  * Runs tasks and reports progress as data: `onProgress` receives a ProgressEvent
@@ -41,17 +35,6 @@ export class ParallelProgress {
    * const results = await progress.execute(tasks, { concurrency: 4, signal });
    */
   execute<T>(tasks: ReadonlyArray<Task<T>>, options: number | ProgressExecuteOptions = 5): Promise<T[]> {
-    const { concurrency = 5, signal } =
-      typeof options === 'number'
-        ? { concurrency: options }
-        : validateOptions<ProgressExecuteOptions>(options, 'execute', ['concurrency', 'signal']);
-    validateInteger(concurrency, 'concurrency', 1, true);
-    return runTasks(tasks, {
-      limiter: new ConcurrencyLimiter(concurrency),
-      signal: validateSignal(signal),
-      stopOnError: false,
-      onStart: () => this.#tracker.started(),
-      onSettle: (_, outcome) => this.#tracker.finished(outcome.status === 'fulfilled'),
-    }).then(valuesOrAggregate);
+    return this.#tracker.execute(tasks, options);
   }
 }

@@ -1,4 +1,7 @@
-import { validateFunction, validateInteger, validateOptions } from '../internal/validate.js';
+import { ConcurrencyLimiter } from './limiter.js';
+import { runTasks, valuesOrAggregate } from './run-tasks.js';
+import type { Task } from './task.js';
+import { validateFunction, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** One progress report: plain data, for any renderer. */
 export interface ProgressEvent {
@@ -17,6 +20,14 @@ export interface ProgressEvent {
   readonly etaMs: number | undefined;
 }
 
+/** Options of one execute call; a bare number is `{ concurrency }`. */
+export interface ProgressExecuteOptions {
+  /** Most tasks running at once; `Infinity` allowed. Default: 5. */
+  readonly concurrency?: number;
+  /** Aborts every task and rejects with the signal's reason. Default: none. */
+  readonly signal?: AbortSignal;
+}
+
 /** Options of ProgressTracker. */
 export interface ProgressTrackerOptions {
   /** Called with a fresh event each time a task finishes. Default: none. */
@@ -31,9 +42,13 @@ export interface ProgressTrackerOptions {
  * Counts tasks as they start and finish and turns the counts into ProgressEvents. The rate comes from the
  * last `window` finishes (not the whole run), so the ETA follows recent throughput; nothing divides by zero.
  *
+ * Count by hand with `started()` / `finished(ok)`, or let `execute(tasks)` run the tasks and count them.
+ *
  * @example
  * const tracker = new ProgressTracker(hosts.length, { onProgress: (event) => log(event.percent) });
  * tracker.started(); await work(); tracker.finished(true);
+ *
+ * await new ProgressTracker(tasks.length, { onProgress }).execute(tasks);
  */
 export class ProgressTracker {
   readonly total: number;
@@ -80,6 +95,29 @@ export class ProgressTracker {
     if (this.#size < capacity) this.#size++;
     else this.#oldest = (this.#oldest + 1) % capacity;
     this.#onProgress?.(this.snapshot());
+  }
+
+  /**
+   * Runs the tasks, at most `concurrency` at once, counting each start and finish, and resolves with their
+   * values in input order. Every task runs to its end; then it rejects with an AggregateError of the
+   * failures if any failed, so the counts always reach the total.
+   *
+   * @example
+   * const results = await tracker.execute(tasks, { concurrency: 4, signal });
+   */
+  execute<T>(tasks: ReadonlyArray<Task<T>>, options: number | ProgressExecuteOptions = 5): Promise<T[]> {
+    const { concurrency = 5, signal } =
+      typeof options === 'number'
+        ? { concurrency: options }
+        : validateOptions<ProgressExecuteOptions>(options, 'execute', ['concurrency', 'signal']);
+    validateInteger(concurrency, 'concurrency', 1, true);
+    return runTasks(tasks, {
+      limiter: new ConcurrencyLimiter(concurrency),
+      signal: validateSignal(signal),
+      stopOnError: false,
+      onStart: () => this.started(),
+      onSettle: (_, outcome) => this.finished(outcome.status === 'fulfilled'),
+    }).then(valuesOrAggregate);
   }
 
   /** The progress now. */

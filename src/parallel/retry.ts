@@ -1,3 +1,4 @@
+import { runWithTaskSignal } from '../internal/task-signal.js';
 import { abortReason, delay } from './abort.js';
 import type { Task } from './task.js';
 import {
@@ -26,8 +27,11 @@ export interface RetryOptions {
   readonly maxDelay?: number;
   /** Growth of the delay per retry. Default: 2. */
   readonly factor?: number;
-  /** Share of each delay drawn at random, 0–1: a delay lies in [base × (1 − jitter), base]. Default: 0.5. */
-  readonly jitter?: number;
+  /**
+   * Share of each delay drawn at random, 0–1: a delay lies in [base × (1 − jitter), base]; `false` is 0 and
+   * `true` the default. Default: 0.5.
+   */
+  readonly jitter?: number | boolean;
   /** Return false to give up at once on this error. Default: retry every error. */
   readonly shouldRetry?: (context: RetryContext) => boolean | PromiseLike<boolean>;
   /** Stops retrying (and aborts the task's own signal). Default: none. */
@@ -35,8 +39,11 @@ export interface RetryOptions {
 }
 
 /** RetryOptions after checking, with every default filled in. */
-export type RetrySchedule = Required<Omit<RetryOptions, 'signal' | 'shouldRetry'>> &
-  Pick<RetryOptions, 'signal' | 'shouldRetry'>;
+export type RetrySchedule = Required<Omit<RetryOptions, 'signal' | 'shouldRetry' | 'jitter'>> & {
+  readonly jitter: number;
+} & Pick<RetryOptions, 'signal' | 'shouldRetry'>;
+
+const DEFAULT_JITTER = 0.5;
 
 const KNOWN = ['retries', 'minDelay', 'maxDelay', 'factor', 'jitter', 'shouldRetry', 'signal'];
 
@@ -51,7 +58,13 @@ export function normalizeRetryOptions(options: number | RetryOptions = {}): Retr
     typeof options === 'number'
       ? { retries: options }
       : validateOptions<RetryOptions>(options, 'retry', KNOWN);
-  const { retries = 3, minDelay = 1000, factor = 2, jitter = 0.5, shouldRetry, signal } = given;
+  const { retries = 3, minDelay = 1000, factor = 2, shouldRetry, signal } = given;
+  const jitter =
+    given.jitter === true || given.jitter === undefined
+      ? DEFAULT_JITTER
+      : given.jitter === false
+        ? 0
+        : given.jitter;
   const { maxDelay = Math.max(30_000, minDelay) } = given;
   validateInteger(retries, 'retries', 0, true);
   validateNumber(minDelay, 'minDelay', 0);
@@ -107,7 +120,7 @@ export async function retryWith<T>(
   for (let attempt = 1; ; attempt++) {
     if (ownSignal.aborted) throw abortReason(ownSignal);
     try {
-      return await task(ownSignal);
+      return await runWithTaskSignal(ownSignal, () => task(ownSignal));
     } catch (error) {
       if (ownSignal.aborted) throw abortReason(ownSignal);
       const retriesLeft = schedule.retries - attempt + 1;

@@ -1,3 +1,4 @@
+import { runWithTaskSignal } from '../internal/task-signal.js';
 import { abortReason, createAbortError, linkSignals } from './abort.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
@@ -84,7 +85,9 @@ export class RoundRobinDistributor<T = unknown, R = unknown, W = unknown> {
       const slot = perWorker[at]!.results.length;
       perWorker[at]!.results.push(undefined as R);
       return (limiters[at] as ConcurrencyLimiter)
-        .run(() => this.#run[at]!(task, linked.signal), { signal: linked.signal })
+        .run(() => runWithTaskSignal(linked.signal, () => this.#run[at]!(task, linked.signal)), {
+          signal: linked.signal,
+        })
         .then((result) => {
           perWorker[at]!.results[slot] = result;
         });

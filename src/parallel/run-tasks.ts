@@ -1,3 +1,4 @@
+import { runWithTaskSignal } from '../internal/task-signal.js';
 import { abortReason, createAbortError, linkSignals } from './abort.js';
 import { startTask } from './limiter-calls.js';
 import type { ConcurrencyLimiter } from './limiter.js';
@@ -64,7 +65,7 @@ export function runTasks<T>(
       // aborts the waiting tasks before the freed slot could start one of them.
       const start = (): Promise<void> => {
         onStart?.(index);
-        return startTask(() => task(linked.signal)).then(
+        return startTask(() => runWithTaskSignal(linked.signal, () => task(linked.signal))).then(
           (value) => settle(index, { status: 'fulfilled', value: value as T }),
           (reason: unknown) => settle(index, { status: 'rejected', reason }),
         );

@@ -1,5 +1,6 @@
 import type { ProgressEvent } from './progress.js';
-import { ParallelProgress, type ProgressExecuteOptions } from './parallel-progress.js';
+import { ParallelProgress } from './parallel-progress.js';
+import type { ProgressExecuteOptions } from './progress.js';
 import { formatProgressBar, formatProgressLine } from './render-progress.js';
 import type { Task } from './task.js';
 import { validateInteger, validateOptions } from '../internal/validate.js';

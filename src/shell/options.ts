@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { parseDuration, type Duration } from '../internal/duration.js';
 import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
@@ -52,6 +52,11 @@ export function validateShellOptions(options: Partial<ShellOptions>): Partial<Sh
   if (options.killGrace !== undefined) parseDuration(options.killGrace, 'killGrace');
   if (options.maxBuffer !== undefined) validateInteger(options.maxBuffer, 'maxBuffer', 1, true);
   validateSignal(options.signal);
+  if (options.stdin !== undefined && !isStdin(options.stdin)) {
+    throw new TypeError(
+      `Expected \`stdin\` to be a string, a Buffer or a Readable stream, got \`${String(options.stdin)}\` (${typeof options.stdin})`,
+    );
+  }
   if (options.env !== undefined) {
     for (const [name, value] of Object.entries(options.env)) {
       if (typeof value !== 'string') {
@@ -62,6 +67,18 @@ export function validateShellOptions(options: Partial<ShellOptions>): Partial<Sh
     }
   }
   return options;
+}
+
+function isStdin(value: unknown): boolean {
+  return (
+    typeof value === 'string' ||
+    Buffer.isBuffer(value) ||
+    value instanceof Readable ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Readable).pipe === 'function' &&
+      typeof (value as Readable).on === 'function')
+  );
 }
 
 /** Stacks layers of options; later layers win, `env` is merged key by key. */

@@ -6,6 +6,7 @@ import { combineOptions, normalizeShellOptions, validateShellOptions, type Shell
 import { LineSplitter } from '../internal/lines.js';
 import type { ProcessResult } from './result.js';
 import { runCommand } from './run.js';
+import { currentTaskSignals } from '../internal/task-signal.js';
 
 type Stdin = string | Buffer | Readable;
 
@@ -28,6 +29,8 @@ export class ProcessPromise implements Promise<ProcessResult> {
   #kill: ((signal: NodeJS.Signals) => void) | undefined;
   #stdout: Buffer | undefined;
   readonly #stdoutListeners = new Set<(chunk: Buffer) => void>();
+  /** The signals of the toolkit tasks this command was created in: they cancel it as `.signal()` does. */
+  readonly #taskSignals = currentTaskSignals();
 
   constructor(target: Target, command: string, base: Partial<ShellOptions>) {
     this.target = target;
@@ -104,7 +107,9 @@ export class ProcessPromise implements Promise<ProcessResult> {
 
   #execute(): Promise<ProcessResult> {
     const options = normalizeShellOptions(this.#base, this.#own);
-    const { signal, verbose } = options;
+    const { verbose } = options;
+    const signals = [...(options.signal ? [options.signal] : []), ...this.#taskSignals];
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     if (verbose) process.stderr.write(`$ ${this.command}\n`);
     const run = runCommand({
       target: this.target,

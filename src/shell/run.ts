@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import { CommandError, MaxBufferError, TimeoutError } from '../errors.js';
 import type { ExitStatus, RunningCommand, Target } from '../targets/target.js';
+import { onAbort } from '../internal/on-abort.js';
+import { setLongTimeout, type LongTimer } from '../internal/timer.js';
 import { OutputBuffer } from './output.js';
 import { ProcessResult } from './result.js';
 
@@ -75,12 +77,14 @@ export function runCommand(request: RunRequest): Run {
   let timedOut = false;
   let aborted = signal?.aborted ?? false;
   let running: RunningCommand | undefined;
-  let graceTimer: NodeJS.Timeout | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let graceTimer: LongTimer | undefined;
+  let timer: LongTimer | undefined;
+  let stopListening = (): void => {};
 
   const kill = (first: NodeJS.Signals): void => {
     running?.kill(first);
-    if (first !== 'SIGKILL') graceTimer ??= setTimeout(() => running?.kill('SIGKILL'), request.killGraceMs);
+    if (first !== 'SIGKILL')
+      graceTimer ??= setLongTimeout(() => running?.kill('SIGKILL'), request.killGraceMs);
   };
   const collect = (buffer: OutputBuffer | undefined, listener: ((chunk: Buffer) => void) | undefined) => {
     return (chunk: Buffer): void => {
@@ -89,15 +93,11 @@ export function runCommand(request: RunRequest): Run {
       listener?.(chunk);
     };
   };
-  const onAbort = (): void => {
-    aborted = true;
-    kill('SIGTERM');
-  };
 
   const finish = (status: ExitStatus | undefined, failure: unknown): RunOutcome => {
-    clearTimeout(timer);
-    clearTimeout(graceTimer);
-    signal?.removeEventListener('abort', onAbort);
+    timer?.clear();
+    graceTimer?.clear();
+    stopListening();
     const fields = {
       stdout: stdout?.toBuffer() ?? EMPTY,
       stderr: stderr?.toBuffer() ?? EMPTY,
@@ -138,9 +138,15 @@ export function runCommand(request: RunRequest): Run {
     // A target that throws while starting fails the run, like every other failure.
     return { outcome: Promise.resolve(finish(undefined, error)), kill: () => {} };
   }
-  signal?.addEventListener('abort', onAbort, { once: true });
+  // One listener per signal however many commands share it (see on-abort.ts).
+  if (signal) {
+    stopListening = onAbort(signal, () => {
+      aborted = true;
+      kill('SIGTERM');
+    });
+  }
   if (request.timeoutMs !== undefined) {
-    timer = setTimeout(() => {
+    timer = setLongTimeout(() => {
       timedOut = true;
       kill('SIGTERM');
     }, request.timeoutMs);

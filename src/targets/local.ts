@@ -42,12 +42,12 @@ function installExitHooks(): void {
   process.on('exit', () => killAllGroups('SIGKILL'));
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
+      // Another listener (the CLI's graceful stop) owns the shutdown; the exit hook still kills leftovers.
+      if (process.listenerCount(signal) > 1) return;
       killAllGroups('SIGKILL');
       // Only ours: keep the default behaviour of dying by the signal.
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
     };
     process.on(signal, onSignal);
   }

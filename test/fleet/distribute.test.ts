@@ -210,6 +210,33 @@ describe('distribute', () => {
     expect(lines.sort()).toEqual(['stderr:oops', 'stdout:one', 'stdout:two']);
   });
 
+  it('a job built with an error fails at once, reported, and the run goes on', async () => {
+    const report = await distribute(
+      ['true', { command: 'never run', error: 'input line 2 is bad' }, 'true'],
+      fleet,
+    );
+    expect(report.counts).toMatchObject({ total: 3, ok: 2, failed: 1 });
+    const bad = report.jobs.find((job) => job.seq === 2)!;
+    expect(bad).toMatchObject({ stage: 'run', ok: false, error: 'input line 2 is bad', target: undefined });
+  });
+
+  it('when the input throws, the running jobs finish and are reported before the run rejects', async () => {
+    const ended: number[] = [];
+    async function* input() {
+      yield 'sleep 0.3';
+      yield 'sleep 0.3';
+      throw new Error('stdin broke');
+    }
+    await expect(
+      distribute(input(), fleet, {
+        onEvent: (event) => {
+          if (event.type === 'end') ended.push(event.report.seq);
+        },
+      }),
+    ).rejects.toThrow('stdin broke');
+    expect(ended.sort()).toEqual([1, 2]);
+  });
+
   it('rejects bad options with a TypeError naming them', async () => {
     await expect(distribute(['true'], fleet, { concurrency: 0 })).rejects.toThrow(/concurrency/);
     await expect(distribute(['true'], fleet, { retries: -1 })).rejects.toThrow(/retries/);

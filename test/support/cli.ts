@@ -15,7 +15,7 @@ export interface CliRun {
 
 export interface CliOptions {
   readonly cwd?: string;
-  readonly input?: string;
+  readonly input?: string | Buffer;
   readonly env?: Record<string, string>;
 }
 

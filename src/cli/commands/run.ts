@@ -1,4 +1,4 @@
-import { createTargets, runOn } from '../../index.js';
+import { createTargets, readJoblog, runOn } from '../../index.js';
 import type { CliFlags } from '../flags.js';
 import type { CommandInput } from '../io.js';
 import { resolveSettings } from '../options.js';
@@ -19,7 +19,23 @@ export async function runCommand(input: CommandInput<CliFlags>): Promise<number>
     throw usageError('run', 'expected the command after `--`, e.g. fanout run @web -- uptime');
   }
   const command = input.words.join(' ');
-  const members = createTargets(resolveSelection(input.selection, flags));
+  const selected = createTargets(resolveSelection(input.selection, flags));
+  // A resumed `run` skips the targets the joblog records (all of them, or those that succeeded).
+  const done =
+    settings.resume && settings.joblog
+      ? new Set(
+          readJoblog(settings.joblog)
+            .filter((entry) => settings.resume === 'resume' || (entry.exitValue === 0 && entry.signal === 0))
+            .map((entry) => entry.host),
+        )
+      : new Set<string>();
+  const members = selected.filter((member) => !done.has(member.name));
+  if (settings.resume && settings.progress !== 'none') {
+    io.stderr.write(
+      `fanout: resuming: ${selected.length - members.length} targets in ${settings.joblog} are skipped\n`,
+    );
+  }
+  if (members.length === 0) return 0;
   if (settings.dryRun) {
     for (const member of members) io.stdout.write(`${member.name}\t${command}\n`);
     return 0;

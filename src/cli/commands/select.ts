@@ -1,6 +1,7 @@
 import { loadInventory, selectTargets, type TargetSpec } from '../../index.js';
 import type { CliFlags } from '../flags.js';
 import { inventoryPath } from '../options.js';
+import { usageError } from '../usage.js';
 
 /**
  * Reads the inventory (when there is one) and resolves the selection; errors name the file and line, or
@@ -11,5 +12,10 @@ import { inventoryPath } from '../options.js';
  */
 export function resolveSelection(selection: readonly string[], flags: CliFlags): TargetSpec[] {
   const file = inventoryPath(flags);
-  return selectTargets(file === undefined ? undefined : loadInventory(file), selection);
+  const specs = selectTargets(file === undefined ? undefined : loadInventory(file), selection);
+  if (specs.length === 0) {
+    const where = file === undefined ? 'there is no inventory' : `the inventory ${file} has none`;
+    throw usageError(selection.join(' '), `selects no target (${where})`);
+  }
+  return specs;
 }

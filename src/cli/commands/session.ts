@@ -6,7 +6,8 @@ import {
   type FleetTarget,
   type JoblogWriter,
 } from '../../index.js';
-import { exitCodeForRun } from '../exit-code.js';
+import { setMaxListeners } from 'node:events';
+import { EXIT, exitCodeForRun } from '../exit-code.js';
 import type { CliIo } from '../io.js';
 import type { RunSettings } from '../options.js';
 import { createOutputRenderer } from '../render/output.js';
@@ -53,15 +54,28 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
       ? undefined
       : openJoblog(settings.joblog, { append: settings.resume !== undefined });
 
+  // First Ctrl-C / SIGTERM: stop starting jobs, TERM the running ones (KILL after the grace period). A second
+  // one: KILL them now. Either way the run ends normally: joblog, summary, exit 130.
   const controller = new AbortController();
+  const killNow = new AbortController();
+  setMaxListeners(Infinity, controller.signal, killNow.signal);
   let interrupted = false;
+  let stdoutClosed = false;
   const onSignal = (): void => {
-    if (interrupted) process.exit(130);
+    if (interrupted) killNow.abort(new Error('Interrupted twice'));
     interrupted = true;
     controller.abort(new Error('Interrupted'));
   };
+  // A reader that went away (`fanout … | head -1`): nobody reads the rest, so stop like a Ctrl-C.
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    if (error.code !== 'EPIPE' || stdoutClosed) return;
+    stdoutClosed = true;
+    screen.stdoutClosed = true;
+    controller.abort(new Error('Standard output closed'));
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  io.stdout.on('error', onStdoutError);
 
   const onEvent = (event: FleetEvent): void => {
     if (event.type === 'end') joblog?.write(event.report);
@@ -75,17 +89,29 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
     report = await plan.start({
       ...settings.fleet,
       signal: controller.signal,
+      killNow: killNow.signal,
       onEvent,
       keepJobs: false,
       keepOutput: false,
     });
-  } finally {
+  } catch (error) {
     progress.stop();
-    joblog?.close();
+    joblog?.close({ complete: false });
+    await disposeTargets(plan.members);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    io.stdout.removeListener('error', onStdoutError);
+    throw error;
   }
+  progress.stop();
+  joblog?.close();
   output.finish();
-  printSummary(screen, errColors, report, failures, { interrupted, label: plan.label });
-  const status = exitCodeForRun(report.counts, interrupted);
+  printSummary(screen, errColors, report, failures, {
+    interrupted: interrupted ? 'interrupted' : stdoutClosed ? 'stdout closed' : undefined,
+    label: plan.label,
+  });
+  const status =
+    stdoutClosed && !interrupted ? EXIT.stdoutClosed : exitCodeForRun(report.counts, interrupted);
   if (settings.output === 'json') {
     screen.out(
       `${JSON.stringify({ type: 'summary', ...report.counts, halted: report.halted ?? null, interrupted, exitCode: status })}\n`,
@@ -94,6 +120,7 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   await disposeTargets(plan.members);
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
+  io.stdout.removeListener('error', onStdoutError);
   return status;
 }
 

@@ -10,6 +10,8 @@ const CLEAR_LINE = '\r\x1b[K';
 export class Screen {
   #status = '';
   #shown = false;
+  /** Set once stdout's reader went away: what is left for stdout is dropped. */
+  stdoutClosed = false;
 
   constructor(
     private readonly io: CliIo,
@@ -18,6 +20,7 @@ export class Screen {
   ) {}
 
   out(text: string): void {
+    if (this.stdoutClosed) return;
     this.#hide();
     this.io.stdout.write(text);
   }

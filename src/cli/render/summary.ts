@@ -26,14 +26,18 @@ export class FailureLog {
  * stage, exit, signal, attempts, duration, last error line).
  *
  * @example
- * printSummary(screen, colors, report, failureLog, { interrupted: false, label });
+ * printSummary(screen, colors, report, failureLog, { interrupted: undefined, label });
  */
 export function printSummary(
   screen: Screen,
   colors: Palette,
   report: FleetReport,
   log: FailureLog,
-  context: { readonly interrupted: boolean; readonly label: (target: string, seq: number) => string },
+  context: {
+    /** Why the run was stopped from outside, if it was. */
+    readonly interrupted: 'interrupted' | 'stdout closed' | undefined;
+    readonly label: (target: string, seq: number) => string;
+  },
 ): void {
   const { counts } = report;
   const parts = [
@@ -48,7 +52,12 @@ export function printSummary(
   screen.err(
     `fanout: ${counts.total} jobs in ${seconds}s: ${parts.join(', ')}${counts.retries > 0 ? ` (${counts.retries} retries)` : ''}\n`,
   );
-  if (context.interrupted) screen.err(colors.red('fanout: interrupted: running jobs were killed\n'));
+  if (context.interrupted === 'interrupted')
+    screen.err(colors.red('fanout: interrupted: running jobs were killed\n'));
+  else if (context.interrupted === 'stdout closed')
+    screen.err(
+      colors.red('fanout: standard output was closed: running jobs were killed, no more were started\n'),
+    );
   else if (report.halted)
     screen.err(colors.red(`fanout: halted (${report.halted.mode}): the failure threshold was reached\n`));
   for (const { job, lastError } of log.failures) {

@@ -35,6 +35,8 @@ export interface InputJob {
   readonly args: readonly string[];
   readonly command: string;
   readonly stdin?: Buffer;
+  /** Why the job cannot run (an argument no shell can take): it fails with this message, nothing starts. */
+  readonly error?: string;
 }
 
 /** The jobs of a run, read lazily; `total` when known before reading (every source on the command line). */
@@ -132,6 +134,33 @@ async function* argumentLists(
   if (batch.length > 0) yield batch;
 }
 
+/** What stands for bytes that were not UTF-8 in a line read from a file or stdin. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATES = /\p{Cs}/gu;
+
+/**
+ * A job from its arguments; an argument that cannot reach a command exactly (a NUL byte, bytes that are not
+ * UTF-8) makes a job that fails with the reason, so one bad input line does not stop the run.
+ */
+function buildJob(seq: number, args: readonly string[], render: () => string): InputJob {
+  const bad = args.findIndex((arg) => LONE_SURROGATE.test(arg) || arg.includes('\0'));
+  if (bad >= 0) {
+    const what = args[bad]!.includes('\0') ? 'holds a NUL byte' : 'is not valid UTF-8';
+    const error = `argument ${bad + 1} of job #${seq} ${what}: it cannot be passed to a command exactly`;
+    return {
+      seq,
+      args,
+      command: args.join(' ').replace(LONE_SURROGATES, '\uFFFD').replaceAll('\0', '\\0'),
+      error,
+    };
+  }
+  try {
+    return { seq, args, command: render() };
+  } catch (error) {
+    return { seq, args, command: args.join(' '), error: `job #${seq}: ${(error as Error).message}` };
+  }
+}
+
 /**
  * Plans the jobs of `fanout jobs` from GNU parallel's input language: sources, linking, columns,
  * arguments per job, `--pipe` chunks, and the template's replacement strings. Mistakes (an unsupported
@@ -163,7 +192,7 @@ export function planInput(options: InputOptions): InputPlan {
     for await (const args of argumentLists(options, template, records(options, stdin), count)) {
       seq += 1;
       if (skip.has(seq)) continue;
-      yield { seq, args, command: renderTemplate(template, { args, seq, slot: slot?.(seq) }, repeat) };
+      yield buildJob(seq, args, () => renderTemplate(template, { args, seq, slot: slot?.(seq) }, repeat));
     }
   }
   return {

@@ -1,5 +1,4 @@
 import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { FanoutError } from '../../errors.js';
 
@@ -69,19 +68,63 @@ function checkReadable(marker: string, path: string): void {
   }
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * The lines of a stream, read lazily (a final line without a newline counts; `\r\n` is one line end).
+ * A line's text; bytes that are not UTF-8 become lone surrogates (U+DC80–U+DCFF, as Python's
+ * `surrogateescape`), so they are never silently replaced and the job builder can refuse them.
+ */
+function decodeLine(bytes: Buffer): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    let text = '';
+    for (let index = 0; index < bytes.length;) {
+      const lead = bytes[index]!;
+      const size = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
+      let char: string | undefined;
+      if (size > 0 && index + size <= bytes.length) {
+        try {
+          char = strictUtf8.decode(bytes.subarray(index, index + size));
+        } catch {
+          char = undefined;
+        }
+      }
+      if (char === undefined) {
+        text += String.fromCharCode(0xdc00 + lead);
+        index += 1;
+      } else {
+        text += char;
+        index += size;
+      }
+    }
+    return text;
+  }
+}
+
+/**
+ * The lines of a stream, read lazily as bytes (a final line without a newline counts; `\r\n` is one line
+ * end); bytes that are not UTF-8 are kept as lone surrogates, never replaced.
  *
  * @example
  * for await (const line of readLines(process.stdin)) console.log(line);
  */
 export async function* readLines(stream: Readable): AsyncGenerator<string> {
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  try {
-    yield* lines;
-  } finally {
-    lines.close();
+  let partial: Buffer[] = [];
+  const finish = (line: Buffer): string => decodeLine(line.at(-1) === 0x0d ? line.subarray(0, -1) : line);
+  for await (const raw of stream as AsyncIterable<Buffer | string>) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    let from = 0;
+    for (let newline = chunk.indexOf(0x0a); newline >= 0; newline = chunk.indexOf(0x0a, from)) {
+      partial.push(chunk.subarray(from, newline));
+      const line = partial.length === 1 ? partial[0]! : Buffer.concat(partial);
+      partial = [];
+      yield finish(line);
+      from = newline + 1;
+    }
+    if (from < chunk.length) partial.push(chunk.subarray(from));
   }
+  if (partial.length > 0) yield finish(Buffer.concat(partial));
 }
 
 /**

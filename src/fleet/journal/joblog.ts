@@ -1,12 +1,25 @@
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { constants } from 'node:os';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  fsync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import type { JobReport } from '../report.js';
+import { lockFile } from './lock.js';
 
 /** The header line of GNU parallel's joblog. */
 export const JOBLOG_HEADER = 'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand';
 
 function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal === null ? 0 : (constants.signals[signal] ?? 0);
+  return signal === null ? 0 : (osConstants.signals[signal] ?? 0);
 }
 
 /**
@@ -33,31 +46,92 @@ export function formatJoblogLine(job: JobReport): string {
   ].join('\t');
 }
 
-/** Appends finished jobs to a joblog, one whole line per job, written through at once. */
+/** Appends finished jobs to a joblog, one whole line per job. */
 export interface JoblogWriter {
   /** Records a job that finished (ran, timed out or could not connect); canceled and skipped jobs are left out, so `--resume` runs them. */
   write(job: JobReport): void;
-  close(): void;
+  /**
+   * Syncs the file to disk, closes it and releases its lock. A fresh joblog that recorded nothing is emptied
+   * to its header now, unless `complete` is false (the run broke before it started anything).
+   */
+  close(options?: { readonly complete: boolean }): void;
+}
+
+const SYNC_EVERY_MS = 1000;
+
+/** Cuts a torn last line (a writer killed mid-line) so that the next record starts on a line of its own. */
+function cutTornLine(fd: number): void {
+  const size = fstatSync(fd).size;
+  const tail = Buffer.alloc(64 * 1024);
+  for (let end = size; end > 0;) {
+    const start = Math.max(0, end - tail.length);
+    const read = readSync(fd, tail, 0, end - start, start);
+    const newline = tail.subarray(0, read).lastIndexOf(0x0a);
+    if (newline >= 0) {
+      if (start + newline + 1 < size) ftruncateSync(fd, start + newline + 1);
+      return;
+    }
+    end = start;
+  }
+  if (size > 0) ftruncateSync(fd, 0);
 }
 
 /**
- * Opens a joblog for appending (`resume`) or afresh, writing the header when the file is new or empty.
+ * Opens a joblog, locked against a second writer (`<path>.lock`; a second run gets a clear error). Records
+ * are appended with O_APPEND, synced to disk at least once a second and at `close()`; a new file is
+ * created 0600. With `append` (a resumed run), a torn last line is cut first; otherwise the old content is
+ * replaced, but only when the first job is recorded (or at `close()`), so a run that fails before it starts
+ * anything leaves the old joblog whole.
  *
  * @example
  * const log = openJoblog('run.log', { append: false });
  * log.write(report); log.close();
  */
 export function openJoblog(path: string, options: { readonly append: boolean }): JoblogWriter {
-  const fresh = !options.append || !existsSync(path) || statSync(path).size === 0;
-  const fd = openSync(path, options.append ? 'a' : 'w');
-  if (fresh) writeSync(fd, `${JOBLOG_HEADER}\n`);
+  const lock = lockFile(path, 'joblog');
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600);
+    if (options.append) cutTornLine(fd);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  let started = options.append && fstatSync(fd).size > 0;
+  let dirty = false;
+  const begin = (): void => {
+    if (started) return;
+    started = true;
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${JOBLOG_HEADER}\n`);
+  };
+  // Synced off the event loop: a slow disk must not delay recording the jobs that end meanwhile.
+  let syncing = false;
+  const timer = setInterval(() => {
+    if (!dirty || syncing) return;
+    dirty = false;
+    syncing = true;
+    fsync(fd, () => (syncing = false));
+  }, SYNC_EVERY_MS).unref();
+  let open = true;
   return {
     write(job) {
       if (job.stage === 'canceled' || job.stage === 'skipped') return;
+      begin();
       writeSync(fd, `${formatJoblogLine(job)}\n`);
+      dirty = true;
     },
-    close() {
-      closeSync(fd);
+    close({ complete } = { complete: true }) {
+      if (!open) return;
+      open = false;
+      clearInterval(timer);
+      try {
+        if (complete) begin();
+        fsyncSync(fd);
+        closeSync(fd);
+      } finally {
+        lock.release();
+      }
     },
   };
 }

@@ -14,6 +14,7 @@ import {
   parseExecStatus,
   type ExecOutcome,
 } from './protocol.js';
+import { setLongTimeout } from '../../internal/timer.js';
 
 /** A container to exec in, and the kubeconfig (current context selected) that reaches it. */
 export interface ExecLocation {
@@ -76,18 +77,18 @@ function createInertStreams() {
 function withTimeout(connecting: Promise<Socket>, ms: number): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
     let late = false;
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       late = true;
       reject(new FanoutError(`the exec WebSocket did not open within ${ms} ms`, { code: 'CONNECT_TIMEOUT' }));
     }, ms);
     connecting.then(
       (socket) => {
-        clearTimeout(timer);
+        timer.clear();
         if (late) socket.terminate();
         else resolve(socket);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        timer.clear();
         reject(error);
       },
     );

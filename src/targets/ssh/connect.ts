@@ -13,6 +13,7 @@ import {
   readKnownHosts,
 } from './known-hosts.js';
 import type { SshSettings } from './settings.js';
+import { setLongTimeout } from '../../internal/timer.js';
 
 const HOST_KEY_ALGORITHMS = [
   'ssh-ed25519',
@@ -110,11 +111,11 @@ export async function connectClient(
     const fail = (failure: SshFailure): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timer.clear();
       socket.destroy();
       reject(failure);
     };
-    const timer = setTimeout(
+    const timer = setLongTimeout(
       () =>
         fail(
           new SshFailure(
@@ -127,7 +128,7 @@ export async function connectClient(
     client.on('ready', () => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timer.clear();
       resolve({ client, socket });
     });
     client.on('error', (error: Error & { level?: string }) => {

@@ -5,6 +5,7 @@ import { SshFailure } from './failure.js';
 import type { SshSettings } from './settings.js';
 import type { GroupKiller } from './remote-kill.js';
 import { Slots } from './slots.js';
+import { MAX_TIMER_STEP_MS, setLongTimeout, type LongTimer } from '../../internal/timer.js';
 
 /** ssh2 sends `keepalive@openssh.com` through its protocol object; its own timer would keep Node alive. */
 interface PingableClient {
@@ -39,7 +40,7 @@ export class Connection {
   #pinningJump = false;
   #closed = false;
   #lastSeen = Date.now();
-  #idleTimer: NodeJS.Timeout | undefined;
+  #idleTimer: LongTimer | undefined;
   readonly #keepaliveTimer: NodeJS.Timeout | undefined;
   /** Set by the pool for root logins, whose SSH signal requests sshd 9.2 ignores; holds one channel slot. */
   killer: GroupKiller | undefined;
@@ -65,7 +66,11 @@ export class Connection {
       ),
     );
     if (settings.keepaliveMs > 0) {
-      this.#keepaliveTimer = setInterval(() => this.#keepalive(), settings.keepaliveMs);
+      // An interval cannot be chained; checking at least every 2³¹ − 1 ms only makes a long keepalive exact.
+      this.#keepaliveTimer = setInterval(
+        () => this.#keepalive(),
+        Math.min(settings.keepaliveMs, MAX_TIMER_STEP_MS),
+      );
       this.#keepaliveTimer.unref();
     }
     this.#update();
@@ -274,7 +279,7 @@ export class Connection {
   }
 
   #clearIdle(): void {
-    clearTimeout(this.#idleTimer);
+    this.#idleTimer?.clear();
     this.#idleTimer = undefined;
   }
 
@@ -295,8 +300,7 @@ export class Connection {
     this.#socket?.unref();
     if (this.#dependants > 0) return this.#clearIdle();
     if (!this.#idleTimer) {
-      this.#idleTimer = setTimeout(() => this.close(), this.settings.idleTimeoutMs);
-      this.#idleTimer.unref();
+      this.#idleTimer = setLongTimeout(() => this.close(), this.settings.idleTimeoutMs).unref();
     }
   }
 }
