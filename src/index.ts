@@ -26,5 +26,6 @@ export * from './targets/kubernetes/index.js';
 export { upload, download, type TransferResult, type TransferTarget } from './transfer/transfer.js';
 export type { TransferOptions, TransferProgress } from './transfer/options.js';
 export { TransferError } from './transfer/transfer-error.js';
+export { createTransferJobTarget, type TransferAction } from './transfer/job-target.js';
 export * from './parallel/index.js';
 export * from './fleet/index.js';

@@ -42,6 +42,7 @@ describe('exports', () => {
         "createShellWorker",
         "createSshTarget",
         "createTargets",
+        "createTransferJobTarget",
         "distribute",
         "download",
         "expandRange",

@@ -20,6 +20,17 @@ const COMMANDS: Record<
     usage: '[options] <selection...> -- <template...> [::: <arg...>]',
     load: async () => (await import('./commands/jobs.js')).jobsCommand,
   },
+  push: {
+    summary:
+      'copy local files or trees to REMOTE_DIR on every selected target (SFTP, archive API, tar over exec)',
+    usage: '[options] <selection> <local...> <remote-dir>',
+    load: async () => (await import('./commands/push.js')).pushCommand,
+  },
+  pull: {
+    summary: 'copy remote files or trees from every selected target to LOCAL_DIR/<target>/',
+    usage: '[options] <selection> <remote...> <local-dir>',
+    load: async () => (await import('./commands/pull.js')).pullCommand,
+  },
   targets: {
     summary: 'show what a selection resolves to',
     usage: '[options] <selection...>',
@@ -87,7 +98,7 @@ export async function dispatch(argv: readonly string[], io: CliIo): Promise<numb
     }
     throw error;
   }
-  if (!chosen.name) throw usageError('fanout', 'expected a command: run, jobs or targets');
+  if (!chosen.name) throw usageError('fanout', 'expected a command: run, jobs, push, pull or targets');
   const command = await COMMANDS[chosen.name].load();
   return command({ selection: chosen.selection ?? [], words, flags: chosen.flags ?? {}, io });
 }

@@ -11,13 +11,38 @@ import type { SshTarget } from './target.js';
 const WRITES_IN_FLIGHT = 16;
 const CHUNK = 32 * 1024;
 
-function call<T>(run: (callback: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value))));
-}
+/**
+ * Runs ssh2 SFTP calls so that each one settles: when the session closes (the connection dropped), every
+ * call still waiting fails at once instead of hanging.
+ */
+class SessionCalls {
+  readonly #waiting = new Set<(error: Error) => void>();
+  lost: Error | undefined;
 
-/** For ssh2 calls whose callback carries only an error. */
-function done(run: (callback: (error: Error | null | undefined) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
+  constructor(sftp: SFTPWrapper, where: string) {
+    sftp.once('close', () => {
+      this.lost = new Error(`SFTP session to ${where} ended (connection lost)`);
+      for (const reject of this.#waiting) reject(this.lost);
+      this.#waiting.clear();
+    });
+  }
+
+  call<T>(run: (callback: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
+    return new Promise((resolve, reject) => {
+      if (this.lost) return reject(this.lost);
+      this.#waiting.add(reject);
+      run((error, value) => {
+        this.#waiting.delete(reject);
+        if (error) reject(error);
+        else resolve(value);
+      });
+    });
+  }
+
+  /** For calls whose callback carries only an error. */
+  done(run: (callback: (error: Error | null | undefined) => void) => void): Promise<void> {
+    return this.call<void>((callback) => run((error) => callback(error, undefined)));
+  }
 }
 
 function typeOf(stats: Stats): FileStat['type'] {
@@ -31,16 +56,16 @@ function isMissing(error: unknown): boolean {
 }
 
 /** A Writable onto an open SFTP handle that keeps up to WRITES_IN_FLIGHT write requests outstanding. */
-function createHandleWriter(sftp: SFTPWrapper, handle: Buffer): Writable {
+function createHandleWriter(sftp: SFTPWrapper, calls: SessionCalls, handle: Buffer): Writable {
   let position = 0;
   let inFlight = 0;
   let failure: Error | undefined;
   let waiting: (() => void) | undefined;
   let closed = false;
   const close = (callback: (error: Error | null | undefined) => void): void => {
-    if (closed) return callback(undefined);
+    if (closed || calls.lost) return callback(calls.lost);
     closed = true;
-    sftp.close(handle, callback);
+    calls.done((done) => sftp.close(handle, done)).then(() => callback(undefined), callback);
   };
   const settle = (): void => {
     const next = waiting;
@@ -52,11 +77,13 @@ function createHandleWriter(sftp: SFTPWrapper, handle: Buffer): Writable {
     write(chunk: Buffer, _encoding, callback) {
       if (failure) return callback(failure);
       inFlight++;
-      sftp.write(handle, chunk, 0, chunk.length, position, (error) => {
-        inFlight--;
-        if (error) failure ??= error;
-        settle();
-      });
+      calls
+        .done((done) => sftp.write(handle, chunk, 0, chunk.length, position, done))
+        .catch((error: Error) => (failure ??= error))
+        .finally(() => {
+          inFlight--;
+          settle();
+        });
       position += chunk.length;
       if (inFlight < WRITES_IN_FLIGHT) return callback();
       waiting = () => callback(failure);
@@ -79,10 +106,11 @@ function createHandleWriter(sftp: SFTPWrapper, handle: Buffer): Writable {
  * on the host with `sha256sum`.
  */
 function createSftpFileSystem(target: SshTarget, sftp: SFTPWrapper): TransferFileSystem {
+  const calls = new SessionCalls(sftp, target.id);
   return {
     async lstat(path) {
       try {
-        const stats = await call<Stats>((done) => sftp.lstat(path, done));
+        const stats = await calls.call<Stats>((done) => sftp.lstat(path, done));
         return {
           type: typeOf(stats),
           mode: stats.mode & 0o7777,
@@ -95,24 +123,36 @@ function createSftpFileSystem(target: SshTarget, sftp: SFTPWrapper): TransferFil
       }
     },
     async readdir(path) {
-      const list = await call<Array<{ filename: string }>>((done) => sftp.readdir(path, done));
+      const list = await calls.call<Array<{ filename: string }>>((done) => sftp.readdir(path, done));
       return list.map((item) => item.filename).filter((name) => name !== '.' && name !== '..');
     },
-    readlink: (path) => call<string>((done) => sftp.readlink(path, done)),
+    readlink: (path) => calls.call<string>((done) => sftp.readlink(path, done)),
     createReadStream(path, signal) {
       const stream = sftp.createReadStream(path, { highWaterMark: 64 * 1024 }) as unknown as Readable;
       const onAbort = (): void => void stream.destroy(signal.reason as Error);
+      const onLost = (): void => void stream.destroy(calls.lost);
       signal.addEventListener('abort', onAbort, { once: true });
-      stream.once('close', () => signal.removeEventListener('abort', onAbort));
+      sftp.once('close', onLost);
+      stream.once('close', () => {
+        signal.removeEventListener('abort', onAbort);
+        sftp.removeListener('close', onLost);
+      });
       return stream;
     },
     async writeFile(path, body, mode, signal) {
-      const handle = await call<Buffer>((done) => sftp.open(path, 'wx', { mode }, done));
-      await pipeline(body, createHandleWriter(sftp, handle), { signal });
+      const handle = await calls.call<Buffer>((done) => sftp.open(path, 'wx', { mode }, done));
+      const writer = createHandleWriter(sftp, calls, handle);
+      const onLost = (): void => void writer.destroy(calls.lost);
+      sftp.once('close', onLost);
+      try {
+        await pipeline(body, writer, { signal });
+      } finally {
+        sftp.removeListener('close', onLost);
+      }
     },
     async mkdir(path, { recursive, mode }) {
       try {
-        await done((callback) => sftp.mkdir(path, { mode }, callback));
+        await calls.done((callback) => sftp.mkdir(path, { mode }, callback));
       } catch (error) {
         const stat = await this.lstat(path);
         if (stat?.type === 'directory') return;
@@ -121,12 +161,12 @@ function createSftpFileSystem(target: SshTarget, sftp: SFTPWrapper): TransferFil
         await this.mkdir(path, { recursive: false, mode });
       }
     },
-    symlink: (linkTarget, path) => done((callback) => sftp.symlink(linkTarget, path, callback)),
-    rename: (from, to) => done((callback) => sftp.ext_openssh_rename(from, to, callback)),
-    chmod: (path, mode) => done((callback) => sftp.chmod(path, mode, callback)),
+    symlink: (linkTarget, path) => calls.done((callback) => sftp.symlink(linkTarget, path, callback)),
+    rename: (from, to) => calls.done((callback) => sftp.ext_openssh_rename(from, to, callback)),
+    chmod: (path, mode) => calls.done((callback) => sftp.chmod(path, mode, callback)),
     utimes: (path, mtimeMs) =>
-      done((callback) => sftp.utimes(path, mtimeMs / 1000, mtimeMs / 1000, callback)),
-    remove: (path) => done((callback) => sftp.unlink(path, callback)).catch(() => {}),
+      calls.done((callback) => sftp.utimes(path, mtimeMs / 1000, mtimeMs / 1000, callback)),
+    remove: (path) => calls.done((callback) => sftp.unlink(path, callback)).catch(() => {}),
     sha256: async (path) => parseSha256(await runRemoteScript(target, `sha256sum -- ${quote(path)}`)),
   };
 }

@@ -1,0 +1,119 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { localFleet, runCli } from '../support/cli.js';
+import { describeTree, makeTree, scratch } from './tree.js';
+
+/** An inventory of the sshd fixtures h1…h8 (their key and known_hosts given once in `defaults.ssh`). */
+function sshInventory(): { dir: string; inventory: string } {
+  const ssh = inject('ssh');
+  const { dir } = localFleet(2);
+  const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, ssh.hosts.map((host) => host.knownHostsLine).join('\n') + '\n');
+  const inventory = join(dir, 'fanout.yaml');
+  writeFileSync(
+    inventory,
+    [
+      'defaults:',
+      '  ssh:',
+      `    user: ${ssh.user}`,
+      `    identityFile: ${ssh.identityFile}`,
+      `    knownHostsFile: ${knownHosts}`,
+      '    configFile: false',
+      'targets:',
+      ...ssh.hosts.map((host, index) => `  h${index + 1}: ssh://${host.host}:${host.port}`),
+      '',
+    ].join('\n'),
+  );
+  return { dir, inventory };
+}
+
+function remoteRoot(): string {
+  const dir = scratch('fanout-remote-');
+  execFileSync('chown', [inject('ssh').user, dir]);
+  return dir;
+}
+
+describe('fanout push and pull over the sshd fixtures', { timeout: 300_000 }, () => {
+  it('push copies a tree to every target as one job each, with a joblog', async () => {
+    const { dir, inventory } = sshInventory();
+    const source = join(scratch(), 'site');
+    execFileSync('mkdir', [source]);
+    makeTree(source);
+    const remote = remoteRoot();
+    const joblog = join(dir, 'push.log');
+    const run = await runCli(
+      [
+        'push',
+        '-i',
+        inventory,
+        '@all',
+        source,
+        join(remote, 'h'),
+        '--mkdirs',
+        '--checksum',
+        '--joblog',
+        joblog,
+        '--progress',
+        'none',
+      ],
+      { cwd: dir },
+    );
+    expect(run.stderr).toMatch(/8 jobs in [\d.]+s: 8 ok/);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(8);
+    expect(run.stdout).toMatch(/^h1: pushed .*site: 6 files, 70\.0 kB/m);
+    // All eight fixtures share this machine's disk: each push replaced the same files atomically.
+    expect(describeTree(join(remote, 'h/site'))).toEqual(describeTree(source));
+    const lines = readFileSync(joblog, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(9);
+    expect(lines.slice(1).every((line) => line.split('\t')[6] === '0')).toBe(true);
+  });
+
+  it('pull lands each target’s copy in LOCAL_DIR/<target>/', async () => {
+    const { dir, inventory } = sshInventory();
+    const remote = remoteRoot();
+    writeFileSync(join(remote, 'app.log'), 'log line\n');
+    const run = await runCli(
+      [
+        'pull',
+        '-i',
+        inventory,
+        'h[1-3]',
+        join(remote, 'app.log'),
+        'logs',
+        '--checksum',
+        '--progress',
+        'none',
+      ],
+      { cwd: dir },
+    );
+    expect(run.code).toBe(0);
+    for (const name of ['h1', 'h2', 'h3'])
+      expect(readFileSync(join(dir, 'logs', name, 'app.log'), 'utf8')).toBe('log line\n');
+    expect(existsSync(join(dir, 'logs', 'h4'))).toBe(false);
+  });
+
+  it('a missing local file stops push before anything starts (exit 255)', async () => {
+    const { dir, inventory } = sshInventory();
+    const remote = remoteRoot();
+    const run = await runCli(['push', '-i', inventory, '@all', 'missing.txt', remote, '--progress', 'none'], {
+      cwd: dir,
+    });
+    expect(run.code).toBe(255);
+    expect(run.stderr).toContain(`${join(dir, 'missing.txt')} does not exist`);
+    expect(run.stdout).toBe('');
+  });
+
+  it('a failed transfer is a failed job: exit status counts them, the reason is on stderr', async () => {
+    const { dir, inventory } = sshInventory();
+    const source = join(scratch(), 'file.txt');
+    writeFileSync(source, 'x');
+    const run = await runCli(['push', '-i', inventory, 'h[1-2]', source, '/root', '--progress', 'none'], {
+      cwd: dir,
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/h1: .*Permission denied/i);
+  });
+});
