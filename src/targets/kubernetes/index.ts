@@ -37,6 +37,7 @@ function createFromSpec(parsed: KubernetesSpec): Target {
     pod: parsed.pod,
     container: parsed.container,
     connectTimeoutMs: parsed.connectTimeoutMs,
+    session: parsed.session,
   });
 }
 
