@@ -1,33 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
 import { runCli, startCli, type CliRun } from '../support/cli.js';
+import { sshInventory } from '../support/fleets.js';
 
 /** A fresh directory with an inventory of the 8 sshd fixtures (`h1`…`h8`) and one local target (`box`). */
 export function queueFleet(): { dir: string; inventory: string } {
-  const ssh = inject('ssh');
-  const dir = mkdtempSync(join(tmpdir(), 'fanout-queue-'));
-  const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, ssh.hosts.map((host) => host.knownHostsLine).join('\n') + '\n');
-  const inventory = join(dir, 'fanout.yaml');
-  writeFileSync(
-    inventory,
-    [
-      'defaults:',
-      '  ssh:',
-      `    user: ${ssh.user}`,
-      `    identityFile: ${ssh.identityFile}`,
-      `    knownHostsFile: ${knownHosts}`,
-      '    configFile: false',
-      'targets:',
-      ...ssh.hosts.map((host, index) => `  h${index + 1}: ssh://${host.host}:${host.port}`),
-      '  box: local',
-      '',
-    ].join('\n'),
-  );
-  return { dir, inventory };
+  return sshInventory([], ['box']);
 }
 
 /** Submits a run with `fanout jobs --queue`; resolves with its id. */
