@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { FanoutError } from '../errors.js';
+import { parseAnsibleIni } from './inventory-ansible.js';
 
 /** The kinds of target an inventory can name. */
 export type TargetKind = 'local' | 'ssh' | 'docker' | 'k8s';
@@ -331,5 +332,8 @@ export function loadInventory(file: string): Inventory {
       cause: error,
     });
   }
+  // An Ansible INI inventory (hosts.ini, or any file whose first entry is a [section]) has its own reader.
+  const first = text.split(/\r?\n/).find((line) => line.trim() !== '' && !/^\s*[#;]/.test(line));
+  if (file.endsWith('.ini') || first?.trim().startsWith('[')) return parseAnsibleIni(text, file);
   return parseInventory(text, file);
 }
