@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs (real sshd and dockerd fixtures) when they are missing.
+# Installs the Debian packages the test suite needs (real sshd, dockerd and PostgreSQL fixtures) when they are missing.
 set -euo pipefail
 need=()
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
@@ -8,6 +8,7 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v ps >/dev/null 2>&1 || need+=(procps)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "The test suite needs these Debian packages: ${need[*]} (run as root to install them)" >&2

@@ -29,3 +29,12 @@ export { TransferError } from './transfer/transfer-error.js';
 export { createTransferJobTarget, type TransferAction } from './transfer/job-target.js';
 export * from './parallel/index.js';
 export * from './fleet/index.js';
+export {
+  TARGET_KINDS,
+  localKind,
+  findTargetKind,
+  getTargetKind,
+  createTargetOfKind,
+  type TargetKindRow,
+  type TargetScheme,
+} from './targets/registry.js';

@@ -1,5 +1,8 @@
+import { TARGET_KINDS } from '../index.js';
+
 /** The commands of the `fanout` CLI. */
-export type CommandName = 'run' | 'jobs' | 'targets' | 'push' | 'pull';
+export type CommandName =
+  'run' | 'jobs' | 'targets' | 'push' | 'pull' | 'worker' | 'status' | 'results' | 'cancel';
 
 /** One command-line flag, as data: `program.ts` builds the parser and `--help` from these rows. */
 export interface FlagSpec {
@@ -43,12 +46,19 @@ export interface CliFlags {
   readonly multipleArgs?: boolean;
   readonly pipe?: boolean;
   readonly block?: string;
+  /** `--queue` alone (jobs): the queue named by FANOUT_QUEUE or the PG* variables. */
+  readonly queue?: string | boolean;
+  readonly wait?: boolean;
+  readonly run?: string;
+  readonly lease?: string;
+  readonly journal?: string;
 }
 
 const RUNS: readonly CommandName[] = ['run', 'jobs', 'push', 'pull'];
 const JOBS: readonly CommandName[] = ['jobs'];
-const ALL: readonly CommandName[] = ['run', 'jobs', 'targets', 'push', 'pull'];
+const ALL: readonly CommandName[] = ['run', 'jobs', 'targets', 'push', 'pull', 'worker'];
 const TRANSFERS: readonly CommandName[] = ['push', 'pull'];
+const QUEUE: readonly CommandName[] = ['jobs', 'worker', 'status', 'results', 'cancel'];
 
 /** Every flag of the CLI. */
 export const FLAGS: readonly FlagSpec[] = [
@@ -74,14 +84,14 @@ export const FLAGS: readonly FlagSpec[] = [
     long: 'concurrency',
     short: 'j',
     value: 'n',
-    commands: RUNS,
+    commands: [...RUNS, 'worker'],
     description: 'most jobs running at once over all targets (default: 32)',
   },
   {
     key: 'perTarget',
     long: 'per-target',
     value: 'n',
-    commands: RUNS,
+    commands: [...RUNS, 'worker'],
     description: 'most jobs running at once on one target of weight 1 (default: unlimited)',
   },
   {
@@ -118,7 +128,7 @@ export const FLAGS: readonly FlagSpec[] = [
     key: 'output',
     long: 'output',
     value: 'mode',
-    commands: RUNS,
+    commands: [...RUNS, 'results'],
     choices: ['tag', 'group', 'collapse', 'json'],
     description:
       'tag: live lines prefixed by target; group: each job when it ends; collapse: identical outputs once, with their targets; json: one object per line (default: tag)',
@@ -135,7 +145,7 @@ export const FLAGS: readonly FlagSpec[] = [
     key: 'joblog',
     long: 'joblog',
     value: 'file',
-    commands: RUNS,
+    commands: [...RUNS, 'results'],
     description: "append one line per finished job to file, in GNU parallel's joblog format",
   },
   { key: 'resume', long: 'resume', commands: RUNS, description: 'skip the jobs the --joblog file records' },
@@ -221,6 +231,41 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: ['push'],
     description: 'create REMOTE_DIR and its parents when missing',
   },
+  {
+    key: 'queue',
+    long: 'queue',
+    value: '[url]',
+    commands: QUEUE,
+    description:
+      'the PostgreSQL run queue, postgres://user:password@host/db (default: FANOUT_QUEUE, else the PG* variables); jobs: submit the run to it',
+  },
+  {
+    key: 'wait',
+    long: 'wait',
+    commands: ['jobs'],
+    description: 'with --queue: follow the run until it ends and exit as jobs would',
+  },
+  {
+    key: 'run',
+    long: 'run',
+    value: 'id',
+    commands: ['worker'],
+    description: 'work only on this run, and exit when it ends (default: any run, until stopped)',
+  },
+  {
+    key: 'lease',
+    long: 'lease',
+    value: 'duration',
+    commands: ['worker'],
+    description: "a claimed job returns to the queue when this worker is silent this long (default: '30s')",
+  },
+  {
+    key: 'journal',
+    long: 'journal',
+    value: 'file',
+    commands: ['results'],
+    description: 'write every attempt to file as JSON lines',
+  },
 ];
 
 /** Text after the generated option list of each command in `--help`. */
@@ -234,9 +279,12 @@ Input: 'fanout jobs @all -- cmd ::: a b ::: 1 2' runs every combination (a 1, a 
 them; ':::: file' reads a source's values from the lines of file ('-' for stdin); ':::+' / '::::+' pair a
 source with the one before it. Without ::: or ::::, each stdin line is one argument.
 
-Selections: names (web1), globs ('web*'), groups (@web, @all), ranges (web[01-10]), URIs (ssh://user@host:22,
-docker://app, k8s://ns/pod, local). '!web3' or '!@canary' leaves targets out, '@web:&@prod' (or '&@prod') keeps
-only those in both, wherever they stand; with only ! and & terms the selection starts from @all.
+Selections: names (web1), globs ('web*'), groups (@web, @all), ranges (web[01-10]), target URIs. '!web3' or
+'!@canary' leaves targets out, '@web:&@prod' (or '&@prod') keeps only those in both, wherever they stand; with
+only ! and & terms the selection starts from @all.
+
+Target kinds (inventory \`targets\` and \`defaults.<kind>\`, or a URI in a selection):
+${TARGET_KINDS.map((kind) => `  ${kind.uriForm.padEnd(31)} ${kind.summary}`).join('\n')}
 
 Exit status:
   0        every job succeeded

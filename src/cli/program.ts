@@ -7,34 +7,69 @@ import { usageError } from './usage.js';
 /** What each command does, loaded only when it runs. */
 const COMMANDS: Record<
   CommandName,
-  { summary: string; usage: string; load: () => Promise<(input: CommandInput<CliFlags>) => Promise<number>> }
+  {
+    summary: string;
+    usage: string;
+    /** The positional argument, in commander's syntax. */
+    argument: string;
+    load: () => Promise<(input: CommandInput<CliFlags>) => Promise<number>>;
+  }
 > = {
   run: {
     summary: 'run the same command on every selected target',
     usage: '[options] <selection...> -- <command...>',
+    argument: '<selection...>',
     load: async () => (await import('./commands/run.js')).runCommand,
   },
   jobs: {
     summary:
       "spread jobs over the selected targets: one per argument after ':::' (or per stdin line), {} replaced by it, quoted",
     usage: '[options] <selection...> -- <template...> [::: <arg...>]',
+    argument: '[selection...]',
     load: async () => (await import('./commands/jobs.js')).jobsCommand,
   },
   push: {
     summary:
       'copy local files or trees to REMOTE_DIR on every selected target (SFTP, archive API, tar over exec)',
     usage: '[options] <selection> <local...> <remote-dir>',
+    argument: '<selection...>',
     load: async () => (await import('./commands/push.js')).pushCommand,
   },
   pull: {
     summary: 'copy remote files or trees from every selected target to LOCAL_DIR/<target>/',
     usage: '[options] <selection> <remote...> <local-dir>',
+    argument: '<selection...>',
     load: async () => (await import('./commands/pull.js')).pullCommand,
   },
   targets: {
     summary: 'show what a selection resolves to',
     usage: '[options] <selection...>',
+    argument: '<selection...>',
     load: async () => (await import('./commands/targets.js')).targetsCommand,
+  },
+  worker: {
+    summary: 'run the jobs of queued runs on the selected targets, sharing the work with other workers',
+    usage: '--queue <url> [options] <selection...>',
+    argument: '<selection...>',
+    load: async () => (await import('./commands/worker.js')).workerCommand,
+  },
+  status: {
+    summary: 'show a queued run: jobs per state, per worker and per target, and the time left',
+    usage: '--queue <url> [run]',
+    argument: '[run]',
+    load: async () => (await import('./commands/status.js')).statusCommand,
+  },
+  results: {
+    summary: 'print every attempt of a queued run, or write it as a joblog or JSON lines',
+    usage: '--queue <url> <run> [--joblog file | --journal file.jsonl | --output json]',
+    argument: '<run>',
+    load: async () => (await import('./commands/results.js')).resultsCommand,
+  },
+  cancel: {
+    summary: 'cancel a queued run: its queued jobs are skipped and its running jobs killed',
+    usage: '--queue <url> <run>',
+    argument: '<run>',
+    load: async () => (await import('./commands/cancel.js')).cancelCommand,
   },
 };
 
@@ -55,15 +90,20 @@ function buildProgram(
       .command(name)
       .description(spec.summary)
       .usage(spec.usage)
-      .argument('<selection...>', 'targets: names, globs, @groups, ranges, URIs')
+      .argument(
+        spec.argument,
+        spec.argument.includes('selection') ? 'targets: names, globs, @groups, ranges, URIs' : 'the run id',
+      )
       .exitOverride()
       .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: () => {} })
       .addHelpText('after', HELP_FOOTER)
-      .action((selection: string[], flags: CliFlags) => {
+      .action((positional: string[] | string | undefined, flags: CliFlags) => {
+        const selection = positional === undefined ? [] : ([] as string[]).concat(positional);
         Object.assign(chosen, { name, selection, flags });
       });
     for (const flag of FLAGS.filter((row) => row.commands.includes(name))) {
-      const names = `${flag.short ? `-${flag.short}, ` : ''}--${flag.long}${flag.value ? ` <${flag.value}>` : ''}`;
+      const value = flag.value?.startsWith('[') ? ` ${flag.value}` : flag.value ? ` <${flag.value}>` : '';
+      const names = `${flag.short ? `-${flag.short}, ` : ''}--${flag.long}${value}`;
       const option = new Option(names, flag.description);
       if (flag.choices) option.choices(flag.choices);
       command.addOption(option);
@@ -98,7 +138,12 @@ export async function dispatch(argv: readonly string[], io: CliIo): Promise<numb
     }
     throw error;
   }
-  if (!chosen.name) throw usageError('fanout', 'expected a command: run, jobs, push, pull or targets');
+  if (!chosen.name) {
+    throw usageError(
+      'fanout',
+      'expected a command: run, jobs, push, pull, targets, worker, status, results or cancel',
+    );
+  }
   const command = await COMMANDS[chosen.name].load();
   return command({ selection: chosen.selection ?? [], words, flags: chosen.flags ?? {}, io });
 }

@@ -1,38 +1,15 @@
 import { FanoutError } from '../errors.js';
-import { createDockerTarget } from '../targets/docker/index.js';
-import { createKubernetesTarget } from '../targets/kubernetes/index.js';
-import { localTarget } from '../targets/local.js';
-import { createSshTarget, type SshTargetOptions } from '../targets/ssh/index.js';
+import { getTargetKind, type TargetKindRow } from '../targets/registry.js';
 import type { Target } from '../targets/target.js';
 import type { TargetSpec } from './inventory.js';
 import type { FleetTarget } from './members.js';
 
-/** `ssh://user@host:port` → its parts (decoded), for merging with the inventory's options. */
-function sshParts(uri: string): Record<string, unknown> {
-  const url = new URL(uri);
-  const parts: Record<string, unknown> = { host: url.hostname.replace(/^\[(.*)\]$/, '$1') };
-  if (url.username) parts.user = decodeURIComponent(url.username);
-  if (url.port) parts.port = Number(url.port);
-  return parts;
-}
-
+/** The inventory's options over its URI over its kind's defaults, through the kind's registry row. */
 function createTarget(spec: TargetSpec): Target {
-  switch (spec.kind) {
-    case 'local':
-      return localTarget;
-    case 'ssh':
-      return createSshTarget({
-        ...spec.defaults,
-        ...sshParts(spec.uri),
-        ...spec.options,
-      } as unknown as SshTargetOptions);
-    case 'docker': {
-      const container = spec.uri.slice('docker://'.length);
-      return createDockerTarget({ ...spec.defaults, container, ...spec.options });
-    }
-    case 'k8s':
-      return createKubernetesTarget(spec.uri);
-  }
+  const kind = getTargetKind(spec.kind) as TargetKindRow<Record<string, unknown>>;
+  return kind.create(
+    kind.normalizeOptions({ ...spec.defaults, ...kind.parseSpec(spec.uri), ...spec.options }),
+  );
 }
 
 /**

@@ -2,7 +2,6 @@ import { CommandError, FanoutError, MaxBufferError } from '../errors.js';
 import { LineSplitter } from '../internal/lines.js';
 import { runCommand } from '../shell/run.js';
 import type { FleetJob } from './job.js';
-import { guardCommand } from './local-guard.js';
 import type { FleetTarget } from './members.js';
 import type { JobStage } from './report.js';
 
@@ -78,7 +77,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   const stderr = splitLines(onLine && ((line) => onLine('stderr', line)));
   const run = runCommand({
     target: member.target,
-    command: guardCommand(member.target, job.command),
+    command: job.command,
     cwd: undefined,
     env: {},
     stdin: job.stdin,

@@ -28,7 +28,8 @@ export type {
   JobStartEvent,
   TargetDownEvent,
 } from './events.js';
-export { expandTemplate, parseTemplate, type TemplateContext, type TemplatePart } from './template.js';
+export { expandTemplate } from './input/template.js';
+export { parseTemplate, type TemplateContext, type TemplatePart } from './template.js';
 export {
   closeMatches,
   kindOf,

@@ -2,9 +2,16 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { FanoutError } from '../errors.js';
 import { parseAnsibleIni } from './inventory-ansible.js';
+import {
+  describeTargetUris,
+  findTargetKind,
+  getTargetKind,
+  TARGET_KINDS,
+  type TargetScheme,
+} from '../targets/registry.js';
 
-/** The kinds of target an inventory can name. */
-export type TargetKind = 'local' | 'ssh' | 'docker' | 'k8s';
+/** The kinds of target an inventory can name: the schemes of the target registry. */
+export type TargetKind = TargetScheme;
 
 /** One target of an inventory, with its options merged over the inventory's `defaults` for its kind. */
 export interface TargetSpec {
@@ -27,28 +34,6 @@ export interface Inventory {
   readonly groups: ReadonlyMap<string, readonly string[]>;
 }
 
-/** Options each kind accepts in `defaults.<kind>` and on a target object, besides `uri` and `weight`. */
-const KIND_OPTIONS: Record<TargetKind, readonly string[]> = {
-  local: [],
-  ssh: [
-    'user',
-    'port',
-    'identityFile',
-    'knownHostsFile',
-    'configFile',
-    'hostKeyPolicy',
-    'password',
-    'agent',
-    'proxyJump',
-    'connectTimeout',
-    'keepalive',
-    'maxChannels',
-    'idleTimeout',
-  ],
-  docker: ['user', 'workdir', 'socketPath'],
-  k8s: ['namespace', 'container', 'context', 'kubeconfig'],
-};
-
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /**
@@ -58,9 +43,12 @@ const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
  * kindOf('ssh://deploy@web1:22') // 'ssh'
  */
 export function kindOf(uri: string): TargetKind | undefined {
-  if (uri === 'local' || uri === 'local://') return 'local';
-  const scheme = /^(ssh|docker|k8s):\/\/./.exec(uri)?.[1];
-  return scheme as TargetKind | undefined;
+  return findTargetKind(uri)?.scheme;
+}
+
+/** Options each kind accepts in `defaults.<kind>` and on a target object, besides `uri` and `weight`. */
+function optionKeysOf(kind: TargetKind): readonly string[] {
+  return getTargetKind(kind)?.optionKeys ?? [];
 }
 
 class InventoryReader {
@@ -95,8 +83,8 @@ class InventoryReader {
     for (const pair of map.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (skip.includes(key)) continue;
-      if (!KIND_OPTIONS[kind].includes(key)) {
-        const known = KIND_OPTIONS[kind].join(', ') || 'none';
+      if (!optionKeysOf(kind).includes(key)) {
+        const known = optionKeysOf(kind).join(', ') || 'none';
         this.fail(pair.key as Node, `unknown option \`${key}\` for ${what} (${kind} options: ${known})`);
       }
       const value = isScalar(pair.value) ? pair.value.value : undefined;
@@ -145,7 +133,7 @@ export function parseInventory(text: string, file: string): Inventory {
     for (const pair of reader.map(defaultsNode, '`defaults`', root).items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (key === 'weight') defaultWeight = readWeight(reader, pair.value as Node);
-      else if (key in KIND_OPTIONS) {
+      else if (getTargetKind(key)) {
         const kind = key as TargetKind;
         defaults.set(
           kind,
@@ -159,7 +147,7 @@ export function parseInventory(text: string, file: string): Inventory {
       } else
         reader.fail(
           pair.key as Node,
-          `unknown key \`${key}\` in defaults (expected weight, ssh, docker, k8s, local)`,
+          `unknown key \`${key}\` in defaults (expected weight, ${TARGET_KINDS.map((row) => row.scheme).join(', ')})`,
         );
     }
   }
@@ -188,7 +176,7 @@ export function parseInventory(text: string, file: string): Inventory {
     if (!kind) {
       reader.fail(
         (pair.value as Node) ?? keyNode,
-        `target \`${name}\` has URI \`${String(uri)}\`: expected local, ssh://…, docker://… or k8s://…`,
+        `target \`${name}\` has URI \`${String(uri)}\`: expected ${describeTargetUris()}`,
       );
     }
     targets.set(name, {

@@ -101,31 +101,3 @@ export function quoteFor(context: TemplateContext, value: string): string {
   if (context === 'double') return value.replace(/[$`"\\]/g, '\\$&');
   return quote(value);
 }
-
-/**
- * Builds a job's command from a template, as GNU parallel does: `{}` becomes the job's arguments and `{#}` its
- * sequence number; with no `{}` the arguments are appended. Each argument is quoted for where `{}` stands
- * (unquoted, inside '…' or inside "…"), so it always reaches the command as exactly the argument given.
- *
- * @example
- * expandTemplate('gzip -k {}', ['my file.txt'], 3) // "gzip -k 'my file.txt'"
- * expandTemplate('echo "file: {}"', ['$(id)'], 1) // 'echo "file: \$(id)"'
- */
-export function expandTemplate(template: string, args: readonly string[], seq: number): string {
-  const parts = parseTemplate(template);
-  let command = '';
-  let placed = false;
-  for (const part of parts) {
-    if ('text' in part) command += part.text;
-    else if (part.token === '{#}') command += String(seq);
-    else if (part.token === '{}') {
-      placed = true;
-      command +=
-        part.context === 'plain'
-          ? args.map(quote).join(' ')
-          : args.map((arg) => quoteFor(part.context, arg)).join(' ');
-    } else command += part.token;
-  }
-  const appended = args.map(quote).join(' ');
-  return placed || appended === '' ? command : `${command} ${appended}`;
-}

@@ -15,6 +15,23 @@ interface Scope {
 const storage = new AsyncLocalStorage<Scope>();
 
 /**
+ * Whether anything reads task signals. An AsyncLocalStorage in use slows every promise of the process, so
+ * tasks carry none until a reader (the shell, when it loads) asks for them: `fanout/parallel` alone pays
+ * nothing.
+ */
+let read = false;
+
+/**
+ * Makes runWithTaskSignal carry signals from now on; called once by the layer that reads them.
+ *
+ * @example
+ * enableTaskSignals(); // at the top of the module that calls currentTaskSignals()
+ */
+export function enableTaskSignals(): void {
+  read = true;
+}
+
+/**
  * Runs `fn` as a task cancelled by `signal`: work it creates, however deep and after any `await`, sees
  * `signal` (and the signals of enclosing tasks) in currentTaskSignals().
  *
@@ -22,6 +39,7 @@ const storage = new AsyncLocalStorage<Scope>();
  * runWithTaskSignal(controller.signal, () => $`sleep 100`); // killed when controller aborts
  */
 export function runWithTaskSignal<T>(signal: AbortSignal, fn: () => T): T {
+  if (!read) return fn();
   const outer = storage.getStore();
   if (outer?.signal === signal) return fn();
   return storage.run({ signal, outer }, fn);

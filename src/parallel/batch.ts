@@ -32,7 +32,8 @@ interface Waiting<T, R> {
  * Collects items into batches for one processor call each: a batch goes when it holds `batchSize` items or
  * `batchDelayMs` after its first item, whichever comes first. The processor returns one result per item,
  * in order; each `add()` resolves with its own. A processor that returns another number of results rejects
- * every item of that batch with a FanoutError of code `BATCH_MISMATCH`.
+ * every item of that batch with a FanoutError of code `BATCH_MISMATCH`. With a `signal`, aborting it
+ * rejects what waits and kills the `$` commands of running batches.
  *
  * @example
  * const batcher = new TaskBatcher(10, 100, (batch) => $`process-batch`.stdin(JSON.stringify(batch)).json<Result[]>());

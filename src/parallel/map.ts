@@ -51,13 +51,17 @@ export function parallelMap<T, R>(
     };
     const onAbort = (): void => stop(abortReason(linked.signal));
     linked.signal.addEventListener('abort', onAbort, { once: true });
-    const work = Array.isArray(items)
-      ? mapArray(items as T[], map, concurrency, run)
-      : Symbol.iterator in Object(items) && concurrency !== Infinity
-        ? mapIterator((items as Iterable<T>)[Symbol.iterator](), map, concurrency, run)
-        : Symbol.iterator in Object(items)
-          ? mapArray(Array.from(items as Iterable<T>), map, concurrency, run)
-          : mapAsyncIterator((items as AsyncIterable<T>)[Symbol.asyncIterator](), map, concurrency, run);
+    // Every worker runs in the map's task scope (one scope for the whole map, kept across the workers'
+    // awaits), so the `$` commands that mappers create are killed when the map stops early.
+    const work = runWithTaskSignal(run.signal, () =>
+      Array.isArray(items)
+        ? mapArray(items as T[], map, concurrency, run)
+        : Symbol.iterator in Object(items) && concurrency !== Infinity
+          ? mapIterator((items as Iterable<T>)[Symbol.iterator](), map, concurrency, run)
+          : Symbol.iterator in Object(items)
+            ? mapArray(Array.from(items as Iterable<T>), map, concurrency, run)
+            : mapAsyncIterator((items as AsyncIterable<T>)[Symbol.asyncIterator](), map, concurrency, run),
+    );
     work.then((results) => {
       if (run.stopped) return;
       run.stopped = true;
@@ -75,7 +79,7 @@ async function mapArray<T>(items: T[], mapper: Mapper<T, unknown>, concurrency: 
     while (!run.stopped) {
       const index = next++;
       if (index >= items.length) return;
-      const value = runWithTaskSignal(run.signal, () => mapper(items[index] as T, index, run.signal));
+      const value = mapper(items[index] as T, index, run.signal);
       results[index] = isThenable(value) ? await value : value;
     }
   };
@@ -102,7 +106,7 @@ async function mapIterator<T>(
         return;
       }
       const index = next++;
-      const value = runWithTaskSignal(run.signal, () => mapper(step.value, index, run.signal));
+      const value = mapper(step.value, index, run.signal);
       results[index] = isThenable(value) ? await value : value;
     }
   };
@@ -149,7 +153,7 @@ async function mapAsyncIterator<T>(
       }
       running++;
       const at = index;
-      startTask(() => runWithTaskSignal(run.signal, () => mapper(step.value, at, run.signal))).then(
+      startTask(() => mapper(step.value, at, run.signal)).then(
         (value) => {
           results[at] = value;
           settled();

@@ -31,11 +31,11 @@ export function normalizeSettleOptions(
 
 /**
  * Runs every task and rejects at the first failure, at once. Every task receives an AbortSignal; it aborts
- * on that failure, so tasks that pass it on stop too (a `$` command given `.signal(signal)` is killed) and
- * tasks still waiting for a slot never start.
+ * on that failure, killing the `$` commands the other tasks created, and tasks still waiting for a slot
+ * never start.
  *
  * @example
- * await fastFail(hosts.map((host) => (signal) => $.ssh(host)`deploy.sh`.signal(signal)));
+ * await fastFail(hosts.map((host) => () => $.ssh(host)`deploy.sh`));
  */
 export function fastFail<T>(tasks: ReadonlyArray<Task<T>>, options: SettleOptions = {}): Promise<T[]> {
   return runTasks(tasks, { ...normalizeSettleOptions(options, 'fastFail'), stopOnError: true }).then(

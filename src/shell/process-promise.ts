@@ -6,9 +6,12 @@ import { combineOptions, normalizeShellOptions, validateShellOptions, type Shell
 import { LineSplitter } from '../internal/lines.js';
 import type { ProcessResult } from './result.js';
 import { runCommand } from './run.js';
-import { currentTaskSignals } from '../internal/task-signal.js';
+import { currentTaskSignals, enableTaskSignals } from '../internal/task-signal.js';
 
 type Stdin = string | Buffer | Readable;
+
+// Commands read the signal of the toolkit task they are created in (see task-signal.ts).
+enableTaskSignals();
 
 /**
  * A command that has not necessarily started: it starts when first awaited (or `.then`-ed, or iterated),

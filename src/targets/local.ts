@@ -1,6 +1,23 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { SpawnError } from '../errors.js';
+import { AgentPool } from './remote/agent-pool.js';
+import type { AgentChannel, AgentHandlers } from './remote/agent.js';
+import { AGENT_SCRIPT } from './remote/scripts.js';
 import type { ExitStatus, RunningCommand, SpawnRequest, Target } from './target.js';
+
+/** Options of a local target. */
+export interface LocalTargetOptions {
+  /**
+   * Run commands through session agents: long-lived `sh` processes that each run one command at a time,
+   * which saves a process start from Node per command. Default: true. Commands with stdin always get a
+   * process of their own.
+   */
+  readonly session?: boolean;
+}
+
+/** Agents at most; commands beyond them get a process of their own. */
+const MAX_AGENTS = 64;
 
 /** Process groups still running, so that an exit or a fatal signal of ours leaves none behind. */
 const liveGroups = new Set<number>();
@@ -37,22 +54,130 @@ function installExitHooks(): void {
 }
 
 /**
- * Runs commands on this machine with `/bin/sh -c`, each in its own process group so that a kill reaches
- * every process the command started.
+ * Runs a command in its own process group, with a watcher on fd 3 that kills the group when this process
+ * dies, even by SIGKILL (the pipe reads end-of-file); a line on fd 3 lets the watcher go quietly.
+ */
+const GUARDED = `(IFS= read -r _ <&3 || kill -KILL 0) </dev/null >/dev/null 2>&1 & exec 3<&-; exec /bin/sh -c "$1"`;
+
+/** Whether the handle keeps the event loop alive. */
+function setRef(handle: { ref?: () => void; unref?: () => void } | null | undefined, ref: boolean): void {
+  if (ref) handle?.ref?.();
+  else handle?.unref?.();
+}
+
+/** Variables of `current` that differ from `base`, with `undefined` for the ones removed. */
+function diffEnv(
+  base: Readonly<Record<string, string | undefined>>,
+  current: Readonly<Record<string, string | undefined>>,
+): Record<string, string | undefined> {
+  const changes: Record<string, string | undefined> = {};
+  const valid = /^[A-Za-z_][A-Za-z0-9_]*$/;
+  for (const [name, value] of Object.entries(current)) {
+    if (value !== undefined && base[name] !== value && valid.test(name)) changes[name] = value;
+  }
+  for (const name of Object.keys(base)) {
+    if (current[name] === undefined && valid.test(name)) changes[name] = undefined;
+  }
+  return changes;
+}
+
+/**
+ * Runs commands on this machine with `/bin/sh`, each in its own process group so that a kill reaches
+ * every process the command started, and none outlives this process, even when it is killed by SIGKILL.
  */
 export class LocalTarget implements Target {
   readonly id = 'local';
+  readonly #session: boolean;
+  #pool: AgentPool | undefined;
+  /** The environment every agent starts with; each command gets the difference to the current one. */
+  #agentEnv: Record<string, string | undefined> = {};
+
+  constructor(options: LocalTargetOptions = {}) {
+    if (options.session !== undefined && typeof options.session !== 'boolean')
+      throw new TypeError(
+        `Expected \`session\` to be a boolean, got \`${String(options.session)}\` (${typeof options.session})`,
+      );
+    this.#session = options.session ?? true;
+  }
 
   spawn(request: SpawnRequest): RunningCommand {
+    if (this.#session && request.stdin === undefined) return this.#agents().spawn(request);
+    return this.#spawnGuarded(request);
+  }
+
+  async dispose(): Promise<void> {
+    await this.#pool?.dispose();
+    killAllGroups('SIGKILL');
+  }
+
+  #agents(): AgentPool {
+    if (this.#pool) return this.#pool;
+    this.#agentEnv = { ...process.env };
+    this.#pool = new AgentPool({
+      target: this.id,
+      open: (handlers) => Promise.resolve(this.#openAgent(handlers)),
+      maxAgents: () => MAX_AGENTS,
+      overflow: (request) => this.#spawnGuarded(request),
+      lineFor: (request) => ({
+        command: request.command,
+        cwd: request.cwd ?? process.cwd(),
+        env: diffEnv(this.#agentEnv, { ...process.env, ...request.env }),
+      }),
+    });
+    return this.#pool;
+  }
+
+  #openAgent(handlers: AgentHandlers): AgentChannel {
+    const child = spawn('/bin/sh', ['-c', AGENT_SCRIPT], {
+      env: this.#agentEnv,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const stdin = child.stdin as Writable;
+    const stdout = child.stdout as Readable;
+    const stderr = child.stderr as Readable;
+    stdin.on('error', () => {});
+    stdout.on('data', handlers.onStdout);
+    stderr.on('data', handlers.onStderr);
+    let ends = 0;
+    const onEnd = (): void => {
+      if (++ends === 3) handlers.onClose();
+    };
+    stdout.once('close', onEnd);
+    stderr.once('close', onEnd);
+    child.once('exit', onEnd);
+    child.once('error', () => {
+      // A failed spawn emits no exit: end here.
+      ends = 2;
+      onEnd();
+    });
+    return {
+      write: (data) => void stdin.write(data),
+      close: () => stdin.end(),
+      setBusy: (busy) => {
+        setRef(child, busy);
+        for (const stream of [stdin, stdout, stderr])
+          setRef(stream as unknown as { ref(): void; unref(): void }, busy);
+      },
+    };
+  }
+
+  #spawnGuarded(request: SpawnRequest): RunningCommand {
     installExitHooks();
-    const child = spawn('/bin/sh', ['-c', request.command], {
+    const child: ChildProcess = spawn('/bin/sh', ['-c', GUARDED, 'sh', request.command], {
       cwd: request.cwd,
       env: { ...process.env, ...request.env },
       detached: true,
-      stdio: [request.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [request.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
     });
     const pid = child.pid;
     if (pid !== undefined) liveGroups.add(pid);
+    const guard = child.stdio[3] as Writable | null;
+    guard?.on('error', () => {});
+    const release = (): void => {
+      if (pid !== undefined) liveGroups.delete(pid);
+      guard?.end('\n');
+    };
 
     child.stdout?.on('data', request.onStdout);
     child.stderr?.on('data', request.onStderr);
@@ -65,7 +190,7 @@ export class LocalTarget implements Target {
 
     const exited = new Promise<ExitStatus>((resolve, reject) => {
       child.on('error', (error) => {
-        if (pid !== undefined) liveGroups.delete(pid);
+        release();
         reject(
           new SpawnError(`Cannot start command on local: ${error.message}`, {
             code: 'SPAWN_FAILED',
@@ -75,9 +200,25 @@ export class LocalTarget implements Target {
           }),
         );
       });
-      child.on('close', (exitCode, signal) => {
-        if (pid !== undefined) liveGroups.delete(pid);
-        resolve({ exitCode, signal });
+      // Not 'close': the watcher holds fd 3 until it is told to go, so wait for the exit and the output.
+      let status: ExitStatus | undefined;
+      let open = 2;
+      const settle = (): void => {
+        if (status === undefined || open > 0) return;
+        release();
+        resolve(status);
+      };
+      child.stdout?.once('close', () => {
+        open--;
+        settle();
+      });
+      child.stderr?.once('close', () => {
+        open--;
+        settle();
+      });
+      child.once('exit', (exitCode, signal) => {
+        status = { exitCode, signal };
+        settle();
       });
     });
 
@@ -87,10 +228,6 @@ export class LocalTarget implements Target {
         if (pid !== undefined && liveGroups.has(pid)) killGroup(pid, signal);
       },
     };
-  }
-
-  async dispose(): Promise<void> {
-    killAllGroups('SIGKILL');
   }
 }
 

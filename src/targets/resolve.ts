@@ -1,24 +1,21 @@
 import { FanoutError } from '../errors.js';
-import { createDockerTarget } from './docker/index.js';
-import { createKubernetesTarget } from './kubernetes/index.js';
-import { localTarget } from './local.js';
-import { createSshTarget } from './ssh/index.js';
+import { createTargetOfKind, describeTargetUris, findTargetKind, type TargetKindRow } from './registry.js';
 import type { Target } from './target.js';
 
 /**
- * Turns a target URI into a target: `local`, `ssh://user@host:port`, `docker://container`,
- * `k8s://namespace/pod/container`.
+ * Turns a target URI into a target through the registry: `local`, `ssh://user@host:port`,
+ * `docker://container`, `k8s://namespace/pod/container`. An unknown scheme throws CONFIG_INVALID.
  *
  * @example
  * const web = resolveTarget('ssh://deploy@web1:2222');
  */
 export function resolveTarget(uri: string): Target {
-  if (uri === 'local' || uri === 'local://') return localTarget;
-  if (uri.startsWith('ssh://')) return createSshTarget(uri);
-  if (uri.startsWith('docker://')) return createDockerTarget(uri);
-  if (uri.startsWith('k8s://')) return createKubernetesTarget(uri);
-  throw new FanoutError(
-    `Unknown target \`${uri}\`: expected local, ssh://user@host:port, docker://container or k8s://namespace/pod/container`,
-    { code: 'CONFIG_INVALID', target: uri },
-  );
+  const kind = findTargetKind(uri) as TargetKindRow | undefined;
+  if (!kind) {
+    throw new FanoutError(`Unknown target \`${uri}\`: expected ${describeTargetUris()}`, {
+      code: 'CONFIG_INVALID',
+      target: uri,
+    });
+  }
+  return createTargetOfKind(kind, uri);
 }

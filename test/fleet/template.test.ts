@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { expandTemplate, parseTemplate } from '../../src/fleet/template.js';
+import { expandTemplate } from '../../src/fleet/input/template.js';
+import { parseTemplate } from '../../src/fleet/template.js';
 import { HOSTILE } from '../support/hostile.js';
 
 /** Runs a command line with `sh` (given on stdin, so that long lines fit) and returns its stdout. */

@@ -33,6 +33,7 @@ import { startFaultProxy, type FaultProxy, type LinkShape } from './fault-proxy.
 import {
   choosePort,
   describeHost,
+  formatSshConfig,
   generateHostKey,
   killHosts,
   launch,
@@ -140,23 +141,10 @@ export async function startFleet(info: SshFixtureInfo, options: FleetOptions): P
   const configFile = join(info.dir, `fleet-${subnet}_ssh_config`);
   writeFileSync(
     configFile,
-    hosts
-      .map((host) =>
-        [
-          `Host ${host.name}`,
-          `  HostName ${host.address}`,
-          `  Port ${host.port}`,
-          `  User ${info.user}`,
-          `  IdentityFile ${info.identityFile}`,
-          '  IdentitiesOnly yes',
-          `  UserKnownHostsFile ${knownHostsFile}`,
-          '  StrictHostKeyChecking yes',
-          '  BatchMode yes',
-          '  LogLevel ERROR',
-          '',
-        ].join('\n'),
-      )
-      .join('\n'),
+    formatSshConfig(
+      hosts.map((host) => ({ alias: host.name, host: host.address, port: host.port })),
+      { user: info.user, identityFile: info.identityFile, knownHostsFile },
+    ),
   );
 
   const kill = async (some: readonly FleetHost[]): Promise<void> => {

@@ -4,8 +4,14 @@ import { inject } from 'vitest';
 import { localFleet } from './cli.js';
 import type { SshFixtureHost } from './sshd.js';
 
-/** An inventory of the sshd fixtures `h1…` (plus `extra` hosts `x1…`), their key and known_hosts given once in `defaults.ssh`. */
-export function sshInventory(extra: readonly SshFixtureHost[] = []): { dir: string; inventory: string } {
+/**
+ * An inventory of the sshd fixtures `h1…` (plus `extra` hosts `x1…`, and local targets named in `locals`), their
+ * key and known_hosts given once in `defaults.ssh`.
+ */
+export function sshInventory(
+  extra: readonly SshFixtureHost[] = [],
+  locals: readonly string[] = [],
+): { dir: string; inventory: string } {
   const ssh = inject('ssh');
   const { dir } = localFleet(2);
   const knownHosts = join(dir, 'known_hosts');
@@ -23,6 +29,7 @@ export function sshInventory(extra: readonly SshFixtureHost[] = []): { dir: stri
       'targets:',
       ...ssh.hosts.map((host, index) => `  h${index + 1}: ssh://${host.host}:${host.port}`),
       ...extra.map((host, index) => `  x${index + 1}: ssh://${host.host}:${host.port}`),
+      ...locals.map((name) => `  ${name}: local`),
       'groups:',
       `  fixtures: [${ssh.hosts.map((_, index) => `h${index + 1}`).join(', ')}]`,
       '',

@@ -291,6 +291,35 @@ export async function choosePort(addresses: readonly string[]): Promise<number> 
   throw new Error('No free port from 2222 to 2299 on the fixture addresses');
 }
 
+/**
+ * An ssh_config (usable by OpenSSH's `ssh -F` too) with one strict, key-only `Host` block per host.
+ *
+ * @example
+ * writeFileSync(configFile, formatSshConfig(hosts, { user, identityFile, knownHostsFile }));
+ */
+export function formatSshConfig(
+  hosts: ReadonlyArray<{ readonly alias: string; readonly host: string; readonly port: number }>,
+  login: { readonly user: string; readonly identityFile: string; readonly knownHostsFile: string },
+): string {
+  return hosts
+    .map((host) =>
+      [
+        `Host ${host.alias}`,
+        `  HostName ${host.host}`,
+        `  Port ${host.port}`,
+        `  User ${login.user}`,
+        `  IdentityFile ${login.identityFile}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${login.knownHostsFile}`,
+        '  StrictHostKeyChecking yes',
+        '  BatchMode yes',
+        '  LogLevel ERROR',
+        '',
+      ].join('\n'),
+    )
+    .join('\n');
+}
+
 /** SIGTERM a fixture's listener; sessions already running carry on. */
 export async function stopHost(host: SshFixtureHost): Promise<void> {
   const pid = readPid(host.pidFile) ?? host.pid;
@@ -435,23 +464,7 @@ export async function startSshFixtures(count = 8): Promise<SshFixtures> {
   const configFile = join(dir, 'ssh_config');
   writeFileSync(
     configFile,
-    hosts
-      .map((host) =>
-        [
-          `Host ${host.alias}`,
-          `  HostName ${host.host}`,
-          `  Port ${host.port}`,
-          `  User ${FIXTURE_USER}`,
-          `  IdentityFile ${keys.identityFile}`,
-          '  IdentitiesOnly yes',
-          `  UserKnownHostsFile ${knownHostsFile}`,
-          '  StrictHostKeyChecking yes',
-          '  BatchMode yes',
-          '  LogLevel ERROR',
-          '',
-        ].join('\n'),
-      )
-      .join('\n'),
+    formatSshConfig(hosts, { user: FIXTURE_USER, identityFile: keys.identityFile, knownHostsFile }),
   );
   const info: SshFixtureInfo = {
     ...base,

@@ -2,32 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { localFleet, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { sshInventory } from '../support/fleets.js';
 import { describeTree, makeTree, scratch } from './tree.js';
-
-/** An inventory of the sshd fixtures h1…h8 (their key and known_hosts given once in `defaults.ssh`). */
-function sshInventory(): { dir: string; inventory: string } {
-  const ssh = inject('ssh');
-  const { dir } = localFleet(2);
-  const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, ssh.hosts.map((host) => host.knownHostsLine).join('\n') + '\n');
-  const inventory = join(dir, 'fanout.yaml');
-  writeFileSync(
-    inventory,
-    [
-      'defaults:',
-      '  ssh:',
-      `    user: ${ssh.user}`,
-      `    identityFile: ${ssh.identityFile}`,
-      `    knownHostsFile: ${knownHosts}`,
-      '    configFile: false',
-      'targets:',
-      ...ssh.hosts.map((host, index) => `  h${index + 1}: ssh://${host.host}:${host.port}`),
-      '',
-    ].join('\n'),
-  );
-  return { dir, inventory };
-}
 
 function remoteRoot(): string {
   const dir = scratch('fanout-remote-');

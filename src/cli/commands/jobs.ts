@@ -128,13 +128,28 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
       : new Set<number>();
   const slots: number = settings.fleet.concurrency ?? 32;
   const plan = planInput({ ...options, template: templateWords.join(' '), sources, skip, slots });
-  const members = createTargets(resolveSelection(input.selection, flags));
+  const queued = flags.queue !== undefined;
+  if (queued && input.selection.length > 0) {
+    throw usageError('--queue', 'a queued run takes no selection: each `fanout worker` selects its targets');
+  }
+  if (queued && plan.template.usesSlot) {
+    throw usageError('--queue', '{%} (the job slot) is not known when a run is queued');
+  }
+  if (!queued && input.selection.length === 0) {
+    throw usageError('jobs', 'expected a selection of targets, e.g. fanout jobs @all -- ...');
+  }
+  const members = queued ? [] : createTargets(resolveSelection(input.selection, flags));
   const slotTracker = createSlots();
   const stream = plan.jobs(io.stdin, plan.template.usesSlot ? slotTracker.take : undefined);
 
   if (settings.dryRun) {
     for await (const job of stream) io.stdout.write(`#${job.seq}\t${job.command}\n`);
     return 0;
+  }
+  if (queued) {
+    const { submitJobs } = await import('./submit.js');
+    const template = templateWords.join(' ');
+    return submitJobs({ template, jobs: stream, total: plan.total, settings, flags, io });
   }
   if (skip.size > 0 && settings.progress !== 'none') {
     io.stderr.write(`fanout: resuming: ${skip.size} jobs in ${settings.joblog} are skipped\n`);

@@ -1,7 +1,7 @@
-import { createTargets, readJoblog, runOn } from '../../index.js';
+import { createTargets, readJoblog, runOn, type FleetTarget } from '../../index.js';
 import type { CliFlags } from '../flags.js';
-import type { CommandInput } from '../io.js';
-import { resolveSettings } from '../options.js';
+import type { CliIo, CommandInput } from '../io.js';
+import { resolveSettings, type RunSettings } from '../options.js';
 import { usageError } from '../usage.js';
 import { resolveSelection } from './select.js';
 import { runSession } from './session.js';
@@ -36,6 +36,22 @@ export async function runCommand(input: CommandInput<CliFlags>): Promise<number>
     );
   }
   if (members.length === 0) return 0;
+  return runOnEveryMember(settings, members, command, io);
+}
+
+/**
+ * One job per member, all the same command, labelled by target (what `run`, `push` and `pull` do); with
+ * `--dry-run` the jobs are listed instead.
+ *
+ * @example
+ * return runOnEveryMember(settings, members, 'uptime', io);
+ */
+export async function runOnEveryMember(
+  settings: RunSettings,
+  members: readonly FleetTarget[],
+  command: string,
+  io: CliIo,
+): Promise<number> {
   if (settings.dryRun) {
     for (const member of members) io.stdout.write(`${member.name}\t${command}\n`);
     return 0;

@@ -12,17 +12,13 @@ import { usageError } from '../usage.js';
  */
 export function resolveSelection(selection: readonly string[], flags: CliFlags): TargetSpec[] {
   const file = inventoryPath(flags);
+  const inventory = file === undefined ? undefined : loadInventory(file);
+  if (inventory?.targets.size === 0) {
+    throw usageError(selection.join(' '), `selects no target (the inventory ${file} has none)`);
+  }
   const excluded = (flags.exclude ?? '')
     .split(',')
     .filter((name) => name !== '')
     .map((name) => `!${name}`);
-  const specs = selectTargets(file === undefined ? undefined : loadInventory(file), [
-    ...selection,
-    ...excluded,
-  ]);
-  if (specs.length === 0) {
-    const where = file === undefined ? 'there is no inventory' : `the inventory ${file} has none`;
-    throw usageError(selection.join(' '), `selects no target (${where})`);
-  }
-  return specs;
+  return selectTargets(inventory, [...selection, ...excluded]);
 }

@@ -1,7 +1,6 @@
 import {
   createTargets,
   createTransferJobTarget,
-  runOn,
   type FleetTarget,
   type TransferAction,
   type TransferOptions,
@@ -11,8 +10,8 @@ import type { CliFlags } from '../flags.js';
 import type { CommandInput } from '../io.js';
 import { resolveSettings } from '../options.js';
 import { usageError } from '../usage.js';
+import { runOnEveryMember } from './run.js';
 import { resolveSelection } from './select.js';
-import { runSession } from './session.js';
 
 /** What `push` and `pull` share: one transfer job per selected target, run by the fleet engine. */
 export interface TransferPlan {
@@ -91,19 +90,5 @@ export async function runTransferPlan(
     ...member,
     target: createTransferJobTarget(member.target, plan.action(member, options)),
   }));
-  if (settings.dryRun) {
-    for (const member of members) io.stdout.write(`${member.name}\t${plan.description}\n`);
-    return 0;
-  }
-  return runSession(
-    {
-      settings,
-      members,
-      total: members.length,
-      label: (target) => target,
-      collapseLabel: (target) => target,
-      start: (fleetOptions) => runOn(members, plan.description, fleetOptions),
-    },
-    io,
-  );
+  return runOnEveryMember(settings, members, plan.description, io);
 }

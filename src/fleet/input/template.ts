@@ -197,3 +197,15 @@ export function renderTemplate(template: Template, fill: Fill, repeat = false): 
   }
   return command;
 }
+
+/**
+ * Builds a job's command from a template string, as GNU parallel does: every replacement string (`{}`, `{.}`,
+ * `{1}`, `{#}` …) becomes its value, quoted for where it stands; with none for the arguments, they are appended.
+ *
+ * @example
+ * expandTemplate('gzip -k {}', ['my file.txt'], 3) // "gzip -k 'my file.txt'"
+ * expandTemplate('echo "file: {}"', ['$(id)'], 1) // 'echo "file: \\$(id)"'
+ */
+export function expandTemplate(template: string, args: readonly string[], seq: number): string {
+  return renderTemplate(parseTemplate(template), { args, seq });
+}

@@ -1,13 +1,12 @@
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import { ConnectionError, SpawnError, type ErrorCode } from '../../errors.js';
-import type { ExitStatus, RunningCommand, SpawnRequest } from '../target.js';
+import type { AgentChannel, AgentHandlers } from '../remote/agent.js';
+import type { WrapperExec, WrapperTransport } from '../remote/dedicated.js';
+import { AGENT_SCRIPT, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
+import { ConnectionError } from '../../errors.js';
 import { toDockerError, type DockerErrorContext } from './docker-errors.js';
-import { readExecStream } from './exec-stream.js';
-import { toExitStatus } from '../exit-status.js';
 import { waitForExitCode } from './exit-status.js';
-import { signalProcessGroup } from './kill.js';
-import { buildExecArgv } from './pid-marker.js';
+import { FrameDecoder } from './frame-decoder.js';
 
 /** Where and how a target runs its execs. */
 export interface ExecContext extends Omit<DockerErrorContext, 'command'> {
@@ -18,122 +17,149 @@ export interface ExecContext extends Omit<DockerErrorContext, 'command'> {
   readonly resolveContainer: () => Promise<Docker.Container>;
 }
 
-/** After SIGKILL, how long the exec may take to end before its outcome is declared unknown. */
-const KILL_SETTLE_MS = 5000;
-
-function feedStdin(stream: Duplex, stdin: Buffer | Readable): void {
-  // A command that exits without reading its input closes the pipe: not an error of ours.
-  stream.on('error', () => {});
-  if (Buffer.isBuffer(stdin)) stream.end(stdin);
-  else stdin.on('error', () => stream.end()).pipe(stream);
+interface OpenExec {
+  readonly exec: Docker.Exec;
+  readonly container: Docker.Container;
+  readonly stream: Duplex;
+  /** Settles once the stream has ended and every byte was handed on; rejects when it broke off. */
+  readonly drained: Promise<void>;
 }
 
 /**
- * Runs one command in a container through the Engine API: exec create, start (hijacked, frames decoded),
- * then inspect for the exit code once the stream has ended, so every byte is delivered before `exited`
- * settles. `kill` signals the command's process group from a second exec.
+ * Starts `sh -c script` in the container with stdin attached (the script reads its commands there) and
+ * demultiplexes its output. Only the target's own env, workdir and user go to the Engine API.
+ */
+async function openExec(
+  context: ExecContext,
+  script: string,
+  output: { readonly onStdout: (chunk: Buffer) => void; readonly onStderr: (chunk: Buffer) => void },
+): Promise<OpenExec> {
+  const container = await context.resolveContainer();
+  const { user, workdir } = context;
+  const exec = await container.exec({
+    Cmd: ['sh', '-c', script],
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    Env: Object.entries(context.env).map(([name, value]) => `${name}=${value}`),
+    ...(workdir === undefined ? {} : { WorkingDir: workdir }),
+    ...(user === undefined ? {} : { User: user }),
+  });
+  const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+  const decoder = new FrameDecoder((kind, bytes) => {
+    if (kind === 'stdout') output.onStdout(bytes);
+    else if (kind === 'stderr') output.onStderr(bytes);
+  });
+  const drained = new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        decoder.push(chunk);
+      } catch (error) {
+        reject(error);
+        stream.destroy();
+      }
+    });
+    stream.once('end', () => {
+      try {
+        decoder.end();
+        resolve();
+      } catch (error) {
+        reject(error);
+      }
+    });
+    stream.once('error', reject);
+    stream.once('close', () => reject(new Error('the stream closed before its end')));
+  });
+  return { exec, container, stream, drained };
+}
+
+/**
+ * Docker's part of running commands: execs of the wrapper or the agent through the Engine API, exit codes
+ * from inspect once the output has ended, and kills from a second exec (the API cannot signal an exec).
  *
  * @example
- * const request = { command: 'make', cwd: '/src', env: {}, stdin: undefined, onStdout, onStderr };
- * const running = runDockerExec(context, request);
- * const { exitCode, signal } = await running.exited;
+ * const transport = new DockerTransport(context);
+ * runOnWrapper(transport, request);
  */
-export function runDockerExec(context: ExecContext, request: SpawnRequest): RunningCommand {
-  const { target, user } = context;
-  const { command } = request;
-  const errorContext: DockerErrorContext = { ...context, command };
-  const failure = (code: ErrorCode, message: string, cause?: unknown): ConnectionError =>
-    new ConnectionError(`${message} on ${target}: ${command}`, { code, target, command, cause });
+export class DockerTransport implements WrapperTransport {
+  readonly id: string;
+  readonly #context: ExecContext;
+  readonly #containers = new WeakMap<WrapperExec, Docker.Container>();
 
-  const signalsSent = new Set<NodeJS.Signals>();
-  const pending: NodeJS.Signals[] = [];
-  let container: Docker.Container | undefined;
-  let stream: Duplex | undefined;
-  let pid: number | undefined;
-  /** True once the output has ended or the command was given up on: nothing more to kill. */
-  let ended = false;
-  let giveUp: (error: unknown) => void = () => {};
+  constructor(context: ExecContext) {
+    this.id = context.target;
+    this.#context = context;
+  }
 
-  const deliver = (signal: NodeJS.Signals): void => {
-    if (ended || !container || pid === undefined) return;
-    signalProcessGroup(container, pid, signal, user).catch((error: unknown) => {
-      if (signal === 'SIGKILL') giveUp(toDockerError(error, errorContext));
+  #error(error: unknown, command: string) {
+    return toDockerError(error, { ...this.#context, command });
+  }
+
+  async openWrapper(
+    { command }: { readonly command: string },
+    output: { readonly onStdout: (chunk: Buffer) => void; readonly onStderr: (chunk: Buffer) => void },
+  ): Promise<WrapperExec> {
+    const opened = await openExec(this.#context, WRAPPER_SCRIPT, output).catch((error: unknown) => {
+      throw this.#error(error, command);
     });
-  };
-
-  const run = async (): Promise<ExitStatus> => {
-    container = await context.resolveContainer();
-    const cwd = request.cwd ?? context.workdir;
-    const exec = await container.exec({
-      Cmd: buildExecArgv(command),
-      AttachStdin: request.stdin !== undefined,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-      Env: Object.entries({ ...context.env, ...request.env }).map(([name, value]) => `${name}=${value}`),
-      ...(cwd === undefined ? {} : { WorkingDir: cwd }),
-      ...(user === undefined ? {} : { User: user }),
-    });
-    // Given up on (SIGKILL that went unanswered) before it started: never start it.
-    if (ended) throw new Error('abandoned');
-    stream = (await exec.start({ hijack: true, stdin: request.stdin !== undefined })) as Duplex;
-    if (ended) stream.destroy();
-    const reading = readExecStream(stream, {
-      onStdout: request.onStdout,
-      onStderr: request.onStderr,
-      onPid: (known) => {
-        pid = known;
-        for (const signal of pending.splice(0)) deliver(signal);
+    const { exec, stream, drained } = opened;
+    const lost = (code: 'CONNECTION_LOST' | 'NO_EXIT_STATUS', message: string, cause?: unknown) =>
+      new ConnectionError(`${message} on ${this.id}: ${command}`, { code, target: this.id, command, cause });
+    const ended = drained.then(
+      async () => {
+        const exitCode = await waitForExitCode(() => exec.inspect()).catch((error: unknown) => {
+          throw this.#error(error, command);
+        });
+        if (exitCode === undefined)
+          throw lost('NO_EXIT_STATUS', 'Docker exec output ended but the daemon reports no exit code');
+        return { exitCode, signal: null };
       },
-    });
-    if (request.stdin !== undefined) feedStdin(stream, request.stdin);
-    const end = await reading.catch((error: unknown) => {
-      throw failure('CONNECTION_LOST', 'Lost the Docker exec stream', error);
-    });
-    ended = true;
-    const exitCode = await waitForExitCode(() => exec.inspect());
-    if (exitCode === undefined) {
-      throw failure('NO_EXIT_STATUS', 'Docker exec output ended but the daemon reports no exit code');
-    }
-    if (end.pid === undefined) {
-      throw new SpawnError(
-        `Cannot start command on ${target}: ${end.head || `exit code ${exitCode}`}: ${command}`,
-        {
-          code: 'SPAWN_FAILED',
-          target,
-          command,
-        },
-      );
-    }
-    return toExitStatus(exitCode, signalsSent);
-  };
+      (error: unknown) => {
+        throw lost('CONNECTION_LOST', 'Lost the Docker exec stream', error);
+      },
+    );
+    const wrapper: WrapperExec = { stdin: stream, ended, destroy: () => stream.destroy() };
+    this.#containers.set(wrapper, opened.container);
+    return wrapper;
+  }
 
-  const exited = new Promise<ExitStatus>((resolve, reject) => {
-    giveUp = (error) => {
-      ended = true;
-      stream?.destroy();
-      reject(error);
+  signalGroup(exec: WrapperExec, pid: number, signal: NodeJS.Signals): void {
+    const container = this.#containers.get(exec);
+    if (container) void this.#kill(container, pid, signal);
+  }
+
+  /** Opens a session agent's exec. */
+  async openAgent(handlers: AgentHandlers, command: string): Promise<AgentChannel> {
+    const { stream, drained } = await openExec(this.#context, AGENT_SCRIPT, handlers).catch(
+      (error: unknown) => {
+        throw this.#error(error, command);
+      },
+    );
+    stream.on('error', () => {});
+    drained.then(handlers.onClose, handlers.onClose);
+    const socket = stream as unknown as { ref?: () => void; unref?: () => void };
+    socket.unref?.();
+    return {
+      write: (data) => void stream.write(data),
+      close: () => stream.end(),
+      setBusy: (busy) => (busy ? socket.ref?.() : socket.unref?.()),
     };
-    run().then(resolve, (error: unknown) => giveUp(toDockerError(error, errorContext)));
-  });
+  }
 
-  return {
-    exited,
-    kill(signal) {
-      if (ended) return;
-      signalsSent.add(signal);
-      if (pid === undefined) pending.push(signal);
-      else deliver(signal);
-      if (signal !== 'SIGKILL') return;
-      const timer = setTimeout(
-        () =>
-          giveUp(failure('NO_EXIT_STATUS', `Docker exec did not end within ${KILL_SETTLE_MS} ms of SIGKILL`)),
-        KILL_SETTLE_MS,
-      );
-      exited.then(
-        () => clearTimeout(timer),
-        () => clearTimeout(timer),
-      );
-    },
-  };
+  async #kill(container: Docker.Container, pid: number, signal: NodeJS.Signals): Promise<void> {
+    try {
+      const { user } = this.#context;
+      const exec = await container.exec({
+        Cmd: ['sh', '-c', buildKillScript(pid, signal)],
+        AttachStdout: false,
+        AttachStderr: false,
+        Tty: false,
+        ...(user === undefined ? {} : { User: user }),
+      });
+      await exec.start({ Detach: true });
+    } catch {
+      // Best effort: after SIGKILL, the command's deadline reports a container that cannot be reached.
+    }
+  }
 }

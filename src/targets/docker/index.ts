@@ -1,5 +1,6 @@
+import type { TargetKindRow } from '../registry.js';
 import type { Target } from '../target.js';
-import { normalizeDockerOptions, type DockerTargetOptions } from './options.js';
+import { normalizeDockerOptions, type DockerTargetOptions, type NormalizedDockerOptions } from './options.js';
 import { DockerTarget } from './target.js';
 
 export type { DockerTargetOptions } from './options.js';
@@ -20,3 +21,16 @@ export type { DockerTargetOptions } from './options.js';
 export function createDockerTarget(spec: string | DockerTargetOptions): Target {
   return new DockerTarget(normalizeDockerOptions(spec));
 }
+
+/** The registry row of Docker containers. */
+export const dockerKind = {
+  scheme: 'docker' as const,
+  uriForm: 'docker://container',
+  summary: 'a Docker container',
+  optionKeys: ['user', 'workdir', 'socketPath', 'session'],
+  parseSpec: (spec: string): DockerTargetOptions => ({
+    container: spec.startsWith('docker://') ? spec.slice('docker://'.length) : spec,
+  }),
+  normalizeOptions: normalizeDockerOptions,
+  create: (options: NormalizedDockerOptions): Target => new DockerTarget(options),
+} satisfies TargetKindRow<DockerTargetOptions, NormalizedDockerOptions>;

@@ -21,6 +21,12 @@ export interface DockerTargetOptions {
    * `DOCKER_TLS_VERIFY` / `DOCKER_CERT_PATH`), else `/var/run/docker.sock`.
    */
   readonly socketPath?: string;
+  /**
+   * Run commands through session agents: long-lived `sh` execs that each run one command at a time, which
+   * saves an exec create/start/inspect round per command. Default: true. Commands with stdin always get an
+   * exec of their own.
+   */
+  readonly session?: boolean;
 }
 
 /** Options after validation: exactly one of `container` and `image` is set. */
@@ -33,9 +39,10 @@ export interface NormalizedDockerOptions {
   readonly workdir: string | undefined;
   readonly env: Readonly<Record<string, string>>;
   readonly socketPath: string | undefined;
+  readonly session: boolean;
 }
 
-const KNOWN = new Set(['container', 'image', 'user', 'workdir', 'env', 'socketPath']);
+const KNOWN = new Set(['container', 'image', 'user', 'workdir', 'env', 'socketPath', 'session']);
 /** Docker's own rule for names, and hexadecimal ids. */
 const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -88,6 +95,11 @@ export function normalizeDockerOptions(spec: string | DockerTargetOptions): Norm
       throw invalid(`Expected \`env.${name}\` to be a string, got \`${String(value)}\` (${typeof value})`);
     }
   }
+  if (options.session !== undefined && typeof options.session !== 'boolean') {
+    throw invalid(
+      `Expected \`session\` to be a boolean, got \`${String(options.session)}\` (${typeof options.session})`,
+    );
+  }
   const name = container?.replace(/^\//, '') ?? `fanout-${randomBytes(6).toString('hex')}`;
   return {
     id: `docker://${name}`,
@@ -97,5 +109,6 @@ export function normalizeDockerOptions(spec: string | DockerTargetOptions): Norm
     workdir: expectString(options.workdir, 'workdir'),
     env,
     socketPath: expectString(options.socketPath, 'socketPath'),
+    session: options.session ?? true,
   };
 }

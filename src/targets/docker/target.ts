@@ -2,9 +2,14 @@ import type Docker from 'dockerode';
 import type { RunningCommand, SpawnRequest, Target } from '../target.js';
 import { getDockerClient, resolveDockerEndpoint } from './client.js';
 import { toDockerError } from './docker-errors.js';
-import { runDockerExec, type ExecContext } from './exec.js';
+import { AgentPool } from '../remote/agent-pool.js';
+import { runOnWrapper } from '../remote/dedicated.js';
+import { DockerTransport, type ExecContext } from './exec.js';
 import type { NormalizedDockerOptions } from './options.js';
 import { createThrowawayContainer, removeThrowawayContainer, type ThrowawayContainer } from './throwaway.js';
+
+/** Agents per target; commands beyond them get an exec of their own. */
+const MAX_AGENTS = 16;
 
 /**
  * Runs commands in one Docker container through the Engine API, or in a throwaway container started from
@@ -18,6 +23,8 @@ export class DockerTarget implements Target {
   readonly #options: NormalizedDockerOptions;
   readonly #client: Docker;
   readonly #context: ExecContext;
+  readonly #transport: DockerTransport;
+  readonly #agents: AgentPool | undefined;
   readonly #running = new Set<RunningCommand>();
   #throwaway: Promise<ThrowawayContainer> | undefined;
 
@@ -35,6 +42,17 @@ export class DockerTarget implements Target {
       env: options.env,
       resolveContainer: () => this.#resolveContainer(),
     };
+    const transport = new DockerTransport(this.#context);
+    this.#transport = transport;
+    this.#agents = options.session
+      ? new AgentPool({
+          target: options.id,
+          open: (handlers, command) => transport.openAgent(handlers, command),
+          maxAgents: () => MAX_AGENTS,
+          overflow: (request) => runOnWrapper(transport, request),
+          lineFor: (request) => ({ command: request.command, cwd: request.cwd ?? '', env: request.env }),
+        })
+      : undefined;
   }
 
   #resolveContainer(): Promise<Docker.Container> {
@@ -53,7 +71,10 @@ export class DockerTarget implements Target {
   }
 
   spawn(request: SpawnRequest): RunningCommand {
-    const running = runDockerExec(this.#context, request);
+    const running =
+      this.#agents && request.stdin === undefined
+        ? this.#agents.spawn(request)
+        : runOnWrapper(this.#transport, request);
     this.#running.add(running);
     const forget = (): void => void this.#running.delete(running);
     running.exited.then(forget, forget);
@@ -65,6 +86,7 @@ export class DockerTarget implements Target {
     const running = [...this.#running];
     for (const command of running) command.kill('SIGKILL');
     await Promise.allSettled(running.map((command) => command.exited));
+    await this.#agents?.dispose();
     const throwaway = this.#throwaway;
     this.#throwaway = undefined;
     const created = await throwaway?.catch(() => undefined);

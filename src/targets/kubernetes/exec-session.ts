@@ -57,6 +57,8 @@ export interface ExecSession {
   closeStdin(): void;
   /** Closes the socket at once. The command may keep running in the pod: kill it first. */
   destroy(): void;
+  /** Whether the socket keeps the event loop alive. */
+  setRef(ref: boolean): void;
 }
 
 /** The client routes v5 close messages to these; fanout's own handling is in the binary callback. */
@@ -155,5 +157,10 @@ export async function openExecSession(location: ExecLocation, request: ExecReque
       if (sendable()) open.send(encodeClose(Channel.stdin));
     },
     destroy: () => open.terminate(),
+    setRef: (ref) => {
+      const socket = (open as unknown as { _socket?: { ref(): void; unref(): void } })._socket;
+      if (ref) socket?.ref();
+      else socket?.unref();
+    },
   };
 }

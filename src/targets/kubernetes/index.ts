@@ -1,6 +1,12 @@
+import type { TargetKindRow } from '../registry.js';
 import type { Target } from '../target.js';
 import { resolveKubeConfig } from './kubeconfig.js';
-import { formatKubernetesId, parseKubernetesSpec, type KubernetesTargetOptions } from './spec.js';
+import {
+  formatKubernetesId,
+  parseKubernetesSpec,
+  type KubernetesSpec,
+  type KubernetesTargetOptions,
+} from './spec.js';
 import { KubernetesTarget } from './target.js';
 
 export type { KubernetesTargetOptions } from './spec.js';
@@ -17,7 +23,11 @@ export type { KubernetesTargetOptions } from './spec.js';
  * await $.k8s('web/api-7f9c:app')`cat /etc/os-release`;
  */
 export function createKubernetesTarget(spec: string | KubernetesTargetOptions): Target {
-  const parsed = parseKubernetesSpec(spec);
+  return createFromSpec(parseKubernetesSpec(spec));
+}
+
+/** Reads the kubeconfig once; a missing one or an unknown context throws CONFIG_INVALID naming the target. */
+function createFromSpec(parsed: KubernetesSpec): Target {
   const shown = formatKubernetesId(parsed.namespace ?? '<context namespace>', parsed.pod, parsed.container);
   const kube = resolveKubeConfig({ kubeconfig: parsed.kubeconfig, context: parsed.context }, shown);
   const namespace = parsed.namespace ?? kube.namespace;
@@ -27,5 +37,25 @@ export function createKubernetesTarget(spec: string | KubernetesTargetOptions): 
     pod: parsed.pod,
     container: parsed.container,
     connectTimeoutMs: parsed.connectTimeoutMs,
+    session: parsed.session,
   });
 }
+
+/** `k8s://…` or `namespace/pod:container` → the options it sets. */
+function parseSpec(spec: string): KubernetesTargetOptions {
+  const { pod, namespace, container, context } = parseKubernetesSpec(spec);
+  return Object.fromEntries(
+    Object.entries({ pod, namespace, container, context }).filter(([, value]) => value !== undefined),
+  ) as unknown as KubernetesTargetOptions;
+}
+
+/** The registry row of Kubernetes pods. */
+export const kubernetesKind = {
+  scheme: 'k8s' as const,
+  uriForm: 'k8s://namespace/pod/container',
+  summary: 'a Kubernetes pod',
+  optionKeys: ['namespace', 'container', 'context', 'kubeconfig', 'connectTimeout', 'session'],
+  parseSpec,
+  normalizeOptions: (options: KubernetesTargetOptions) => parseKubernetesSpec(options),
+  create: createFromSpec,
+} satisfies TargetKindRow<KubernetesTargetOptions, KubernetesSpec>;

@@ -12,9 +12,19 @@ export interface KubernetesSpec {
   readonly context: string | undefined;
   readonly kubeconfig: string | undefined;
   readonly connectTimeoutMs: number;
+  /** Run commands through session agents (default true). */
+  readonly session: boolean;
 }
 
-const KNOWN_OPTIONS = new Set(['pod', 'namespace', 'container', 'context', 'kubeconfig', 'connectTimeout']);
+const KNOWN_OPTIONS = new Set([
+  'pod',
+  'namespace',
+  'container',
+  'context',
+  'kubeconfig',
+  'connectTimeout',
+  'session',
+]);
 
 /** Pod and namespace names: DNS-1123 subdomains. */
 const SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -56,6 +66,7 @@ function parseUri(uri: string): KubernetesSpec {
     context: params.get('context') ?? undefined,
     kubeconfig: undefined,
     connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+    session: true,
   };
 }
 
@@ -70,6 +81,7 @@ function parseShort(spec: string): KubernetesSpec {
     context: undefined,
     kubeconfig: undefined,
     connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+    session: true,
   };
 }
 
@@ -87,6 +99,11 @@ export interface KubernetesTargetOptions {
   readonly kubeconfig?: string | undefined;
   /** Opening each exec (TCP, TLS, credentials, the WebSocket upgrade). Default: `'15s'`. */
   readonly connectTimeout?: Duration | undefined;
+  /**
+   * Run commands through session agents: long-lived `sh` execs that each run one command at a time, which
+   * saves a WebSocket and an exec per command. Default: true. Commands with stdin get an exec of their own.
+   */
+  readonly session?: boolean | undefined;
 }
 
 /**
@@ -110,6 +127,10 @@ export function parseKubernetesSpec(spec: string | KubernetesTargetOptions): Kub
     if (value !== undefined && typeof value !== 'string')
       throw new TypeError(`Expected \`${key}\` to be a string, got \`${String(value)}\` (${typeof value})`);
   }
+  if (spec.session !== undefined && typeof spec.session !== 'boolean')
+    throw new TypeError(
+      `Expected \`session\` to be a boolean, got \`${String(spec.session)}\` (${typeof spec.session})`,
+    );
   const shown = `${spec.namespace ?? ''}${spec.namespace === undefined ? '' : '/'}${spec.pod}`;
   return validate(
     {
@@ -122,6 +143,7 @@ export function parseKubernetesSpec(spec: string | KubernetesTargetOptions): Kub
         spec.connectTimeout === undefined
           ? DEFAULT_CONNECT_TIMEOUT_MS
           : parseDuration(spec.connectTimeout, 'connectTimeout'),
+      session: spec.session ?? true,
     },
     shown,
   );

@@ -1,48 +1,86 @@
+import { Writable } from 'node:stream';
 import { SpawnError } from '../../errors.js';
+import { AgentPool } from '../remote/agent-pool.js';
+import type { AgentChannel, AgentHandlers } from '../remote/agent.js';
+import { runOnWrapper, type WrapperExec, type WrapperTransport } from '../remote/dedicated.js';
+import { AGENT_SCRIPT, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
 import type { RunningCommand, SpawnRequest, Target } from '../target.js';
 import { openExecSession, type ExecLocation, type ExecRequest, type ExecSession } from './exec-session.js';
 import { mapConnectError } from './map-error.js';
-import { KubernetesCommand, type ExecHost } from './running-command.js';
+import { interpretExecEnd } from './outcome.js';
+
+/** Agents per target; commands beyond them get an exec of their own. */
+const MAX_AGENTS = 16;
+
+/** Where a target's execs go, and whether its commands run through session agents. */
+export interface KubernetesLocation extends ExecLocation {
+  readonly session: boolean;
+}
+
+/** The stdin of an exec as a stream: frames with backpressure, then end-of-file (v5). */
+function toWritable(session: ExecSession): Writable {
+  return new Writable({
+    write: (chunk: Buffer, _encoding, done) => void session.writeStdin(chunk).then(() => done()),
+    final: (done) => {
+      session.closeStdin();
+      done();
+    },
+  });
+}
 
 /**
- * Runs commands in one container of a pod over the API server's exec WebSocket. Each command is a
- * `sh -c` wrapper that reports its process group, so that a kill reaches the command in the pod (closing
- * the socket would leave it running).
+ * Runs commands in one container of a pod over the API server's exec WebSocket: through session agents,
+ * or for commands with stdin, on an exec of their own. Kills of a command on its own exec go through a
+ * second exec (closing the socket would leave it running); an agent takes kills on its control stream.
  */
-export class KubernetesTarget implements Target, ExecHost {
+export class KubernetesTarget implements Target, WrapperTransport {
   readonly id: string;
-  readonly #location: ExecLocation;
-  readonly #live = new Set<KubernetesCommand>();
+  readonly #location: KubernetesLocation;
+  readonly #live = new Set<RunningCommand>();
+  readonly #agents: AgentPool | undefined;
+  readonly #sessions = new WeakMap<WrapperExec, ExecSession>();
   /** Learned from the first exec: whether the server speaks v5 and so can close stdin. */
   #canCloseStdin: Promise<boolean> | undefined;
 
-  constructor(id: string, location: ExecLocation) {
+  constructor(id: string, location: KubernetesLocation) {
     this.id = id;
     this.#location = location;
+    this.#agents = location.session
+      ? new AgentPool({
+          target: id,
+          open: (handlers, command) => this.#openAgent(handlers, command),
+          maxAgents: () => MAX_AGENTS,
+          overflow: (request) => runOnWrapper(this, request),
+          lineFor: (request) => ({ command: request.command, cwd: request.cwd ?? '', env: request.env }),
+        })
+      : undefined;
   }
 
-  open(request: ExecRequest): Promise<ExecSession> {
-    return openExecSession(this.#location, request).then((session) => {
-      this.#canCloseStdin ??= Promise.resolve(session.canCloseStdin);
-      return session;
-    });
+  #open(request: ExecRequest, command: string): Promise<ExecSession> {
+    return openExecSession(this.#location, request).then(
+      (session) => {
+        this.#canCloseStdin ??= Promise.resolve(session.canCloseStdin);
+        return session;
+      },
+      (error: unknown) => {
+        throw mapConnectError(error, { target: this.id, command });
+      },
+    );
   }
 
-  async checkStdinSupport(command: string): Promise<void> {
+  async #checkStdinSupport(command: string): Promise<void> {
     // Probing first keeps a command that reads stdin from starting on a server that cannot end its input.
-    this.#canCloseStdin ??= this.open({
-      argv: ['sh', '-c', ':'],
-      stdin: false,
-      onStdout: () => {},
-      onStderr: () => {},
-    })
+    this.#canCloseStdin ??= this.#open(
+      { argv: ['sh', '-c', ':'], stdin: false, onStdout: () => {}, onStderr: () => {} },
+      command,
+    )
       .then(async (session) => {
         await session.ended;
         return session.canCloseStdin;
       })
       .catch((error: unknown) => {
         this.#canCloseStdin = undefined;
-        throw mapConnectError(error, { target: this.id, command });
+        throw error;
       });
     if (await this.#canCloseStdin) return;
     throw new SpawnError(
@@ -51,13 +89,61 @@ export class KubernetesTarget implements Target, ExecHost {
     );
   }
 
-  spawn(request: SpawnRequest): RunningCommand {
-    const command = new KubernetesCommand(this, request);
-    this.#live.add(command);
-    command.exited.then(
-      () => this.#live.delete(command),
-      () => this.#live.delete(command),
+  async openWrapper(
+    request: { readonly command: string; readonly stdin: boolean },
+    output: { readonly onStdout: (chunk: Buffer) => void; readonly onStderr: (chunk: Buffer) => void },
+  ): Promise<WrapperExec> {
+    const { command } = request;
+    if (request.stdin) await this.#checkStdinSupport(command);
+    const session = await this.#open({ argv: ['sh', '-c', WRAPPER_SCRIPT], stdin: true, ...output }, command);
+    const exec: WrapperExec = {
+      stdin: toWritable(session),
+      ended: session.ended.then((end) => interpretExecEnd(end, { target: this.id, command })),
+      destroy: () => session.destroy(),
+    };
+    this.#sessions.set(exec, session);
+    return exec;
+  }
+
+  signalGroup(_exec: WrapperExec, pid: number, signal: NodeJS.Signals): void {
+    openExecSession(this.#location, {
+      argv: ['sh', '-c', buildKillScript(pid, signal)],
+      stdin: false,
+      onStdout: () => {},
+      onStderr: () => {},
+    })
+      .then((session) => session.ended)
+      .catch(() => {
+        // Best effort: the SIGKILL deadline reports a pod that cannot be reached.
+      });
+  }
+
+  async #openAgent(handlers: AgentHandlers, command: string): Promise<AgentChannel> {
+    const session = await this.#open(
+      {
+        argv: ['sh', '-c', AGENT_SCRIPT],
+        stdin: true,
+        onStdout: handlers.onStdout,
+        onStderr: handlers.onStderr,
+      },
+      command,
     );
+    void session.ended.then(handlers.onClose);
+    session.setRef(false);
+    return {
+      write: (data) => void session.writeStdin(Buffer.from(data)),
+      // Without v5's close message, closing the socket is how the agent's stdin ends.
+      close: () => (session.canCloseStdin ? session.closeStdin() : session.destroy()),
+      setBusy: (busy) => session.setRef(busy),
+    };
+  }
+
+  spawn(request: SpawnRequest): RunningCommand {
+    const command =
+      this.#agents && request.stdin === undefined ? this.#agents.spawn(request) : runOnWrapper(this, request);
+    this.#live.add(command);
+    const forget = (): void => void this.#live.delete(command);
+    command.exited.then(forget, forget);
     return command;
   }
 
@@ -65,5 +151,6 @@ export class KubernetesTarget implements Target, ExecHost {
     const live = [...this.#live];
     for (const command of live) command.kill('SIGKILL');
     await Promise.allSettled(live.map((command) => command.exited));
+    await this.#agents?.dispose();
   }
 }

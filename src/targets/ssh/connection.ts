@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { SshFailure } from './failure.js';
 import type { SshSettings } from './settings.js';
-import { GroupKiller } from './remote-kill.js';
+import type { GroupKiller } from './remote-kill.js';
 import { Slots } from './slots.js';
 import { MAX_TIMER_STEP_MS, setLongTimeout, type LongTimer } from '../../internal/timer.js';
 
@@ -42,10 +42,8 @@ export class Connection {
   #lastSeen = Date.now();
   #idleTimer: LongTimer | undefined;
   readonly #keepaliveTimer: NodeJS.Timeout | undefined;
-  /** Learnt from the first command's report: the login shell is /bin/sh, so commands skip one exec. */
-  loginShellIsSh = false;
-  /** Set for root logins, whose SSH signal requests sshd 9.2 ignores. */
-  readonly killer: GroupKiller | undefined;
+  /** Set by the pool for root logins, whose SSH signal requests sshd 9.2 ignores; holds one channel slot. */
+  killer: GroupKiller | undefined;
   #openChannels = 0;
   #background = 0;
   #peakChannels = 0;
@@ -76,7 +74,6 @@ export class Connection {
       this.#keepaliveTimer.unref();
     }
     this.#update();
-    this.killer = settings.user === 'root' ? new GroupKiller(this) : undefined;
   }
 
   get closed(): boolean {
@@ -85,6 +82,7 @@ export class Connection {
 
   get stats() {
     return {
+      backgroundChannels: this.#background,
       activeChannels: this.#openChannels,
       queuedChannels: this.#slots.pending,
       peakChannels: this.#peakChannels,
@@ -98,32 +96,47 @@ export class Connection {
     return () => this.#lostListeners.delete(listener);
   }
 
+  /**
+   * Marks work that runs on a background channel (a command on a session agent): the connection stays
+   * busy, and so neither idles out nor lets Node exit, until the returned function is called.
+   */
+  hold(): () => void {
+    this.#hold(1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#hold(-1);
+    };
+  }
+
   #hold(delta: 1 | -1): void {
     this.#holds += delta;
     this.#update();
   }
 
   /**
-   * Opens a session channel and runs `line` once a channel slot is free. A server that refuses the channel
-   * (MaxSessions reached) lowers the cap and the request waits for a slot again. Rejects with an SshFailure
+   * Opens a session channel and runs `line` once a channel slot is free: every channel, helpers included,
+   * fits inside the cap. A server that refuses the channel (MaxSessions reached) lowers the cap and the
+   * request waits for a slot again. Rejects with an SshFailure
    * that is `retryable` when nothing was sent (the connection closed while queued). `onSent` is called when
    * the request leaves: from then on the command may run even if no channel comes back.
    */
   async exec(
     line: string,
-    options: { priority?: boolean; background?: boolean; signal?: AbortSignal; onSent?: () => void } = {},
+    options: { background?: boolean; signal?: AbortSignal; onSent?: () => void } = {},
   ): Promise<ClientChannel> {
     let refusals = 0;
     for (;;) {
       if (this.#closed) throw this.#closedFailure();
-      if (options.priority) this.#slots.force();
-      else await this.#acquire(options.signal);
+      await this.#acquire(options.signal);
       try {
         const opening = this.#open(line);
         options.onSent?.();
         const channel = await opening;
+        this.#peakChannels = Math.max(this.#peakChannels, this.#slots.active);
         if (options.background) {
-          // A helper channel: holds a slot but is not work that keeps the connection busy.
+          // A helper channel (an agent, the killer): holds a slot but is not work that keeps the connection busy.
           this.#background++;
           this.#update();
           channel.once('close', () => {
@@ -132,7 +145,7 @@ export class Connection {
           });
           return channel;
         }
-        this.#peakChannels = Math.max(this.#peakChannels, ++this.#openChannels);
+        this.#openChannels++;
         channel.once('close', () => {
           this.#openChannels--;
           this.#release();
@@ -140,7 +153,7 @@ export class Connection {
         return channel;
       } catch (error) {
         this.#release();
-        if (!isChannelOpenFailure(error) || this.#closed || options.priority) throw this.#wrap(error);
+        if (!isChannelOpenFailure(error) || this.#closed) throw this.#wrap(error);
         if (this.#slots.active === 0 && ++refusals >= MAX_IDLE_REFUSALS) throw this.#wrap(error);
         // The server allows fewer sessions than we thought: keep to what it holds now.
         this.#slots.limit = Math.max(1, this.#slots.active);

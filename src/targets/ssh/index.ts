@@ -1,3 +1,33 @@
+import type { TargetKindRow } from '../registry.js';
+import { parseSshSpec, validateSshOptions, type SshTargetOptions } from './options.js';
+import { createSshTarget } from './target.js';
+
 export { createSshTarget, closeSshConnections, type SshTarget } from './target.js';
 export type { SshTargetOptions, HostKeyPolicy } from './options.js';
 export { getSshPoolStats, type SshPoolStats } from './pool.js';
+
+/** The registry row of SSH hosts. */
+export const sshKind = {
+  scheme: 'ssh' as const,
+  uriForm: 'ssh://user@host:port',
+  summary: 'an SSH host',
+  optionKeys: [
+    'user',
+    'port',
+    'identityFile',
+    'knownHostsFile',
+    'configFile',
+    'hostKeyPolicy',
+    'password',
+    'agent',
+    'proxyJump',
+    'connectTimeout',
+    'keepalive',
+    'maxChannels',
+    'idleTimeout',
+    'session',
+  ],
+  parseSpec: parseSshSpec,
+  normalizeOptions: validateSshOptions,
+  create: createSshTarget,
+} satisfies TargetKindRow<SshTargetOptions, SshTargetOptions>;

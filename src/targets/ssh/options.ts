@@ -52,6 +52,12 @@ export interface SshTargetOptions {
   readonly maxChannels?: number;
   /** Close the connection after it has had no command for this long. Default: `'30s'`. */
   readonly idleTimeout?: Duration;
+  /**
+   * Run commands through session agents: long-lived `sh` processes, one per channel, that each run one
+   * command at a time, which saves a channel open and a login shell per command (login rc files run once
+   * per agent). Default: true. Commands with stdin always get a channel of their own.
+   */
+  readonly session?: boolean;
 }
 
 const KNOWN = new Set([
@@ -72,6 +78,7 @@ const KNOWN = new Set([
   'keepaliveCountMax',
   'maxChannels',
   'idleTimeout',
+  'session',
 ]);
 
 function describe(value: unknown): string {
@@ -119,6 +126,8 @@ export function validateSshOptions(options: SshTargetOptions): SshTargetOptions 
   expectInteger(options, 'port', 1, 65_535);
   expectInteger(options, 'maxChannels', 1, 1000);
   expectInteger(options, 'keepaliveCountMax', 1, 1000);
+  if (options.session !== undefined && typeof options.session !== 'boolean')
+    throw new TypeError(`Expected \`session\` to be a boolean, got ${describe(options.session)}`);
   const { privateKey, identityFile, hostKeyPolicy } = options;
   if (privateKey !== undefined && typeof privateKey !== 'string' && !Buffer.isBuffer(privateKey)) {
     throw new TypeError(`Expected \`privateKey\` to be a string or a Buffer, got ${describe(privateKey)}`);

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { connectClient } from './connect.js';
 import { Connection } from './connection.js';
 import { SshFailure } from './failure.js';
+import { GroupKiller } from './remote-kill.js';
 import type { SshSettings } from './settings.js';
 import { Slots } from './slots.js';
 
@@ -60,7 +61,9 @@ async function openConnection(settings: SshSettings): Promise<Connection> {
       const { transport, jump } = await openTransport(settings);
       const remaining = Math.max(1, deadline - Date.now());
       const { client, socket } = await connectClient({ ...settings, connectTimeoutMs: remaining }, transport);
-      return new Connection(settings, client, socket, jump);
+      const connection = new Connection(settings, client, socket, jump);
+      if (settings.user === 'root') connection.killer = new GroupKiller(connection);
+      return connection;
     } catch (error) {
       const retryable = error instanceof SshFailure && error.retryable;
       if (!retryable || attempt >= MAX_ATTEMPTS || Date.now() >= deadline) throw error;

@@ -34,6 +34,8 @@ export interface SshSettings {
   readonly keepaliveCountMax: number;
   readonly maxChannels: number;
   readonly idleTimeoutMs: number;
+  /** Commands without stdin run through session agents. */
+  readonly session: boolean;
   /** Connections are shared between targets with the same key: (user, host, port, credentials, route). */
   readonly poolKey: string;
 }
@@ -259,6 +261,7 @@ export function resolveSshSettings(options: SshTargetOptions, depth = 0): SshSet
     maxChannels: options.maxChannels ?? 10,
     idleTimeoutMs:
       options.idleTimeout === undefined ? 30_000 : parseDuration(options.idleTimeout, 'idleTimeout'),
+    session: options.session ?? true,
     poolKey: '',
   });
 }

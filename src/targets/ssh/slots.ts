@@ -58,11 +58,6 @@ export class Slots {
     });
   }
 
-  /** Takes a slot at once, over the limit if need be (kill channels must not wait behind commands). */
-  force(): void {
-    this.#active++;
-  }
-
   release(): void {
     this.#active--;
     this.#drain();

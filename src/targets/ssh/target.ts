@@ -1,11 +1,15 @@
+import { AgentPool } from '../remote/agent-pool.js';
+import { runOnWrapper } from '../remote/dedicated.js';
 import type { RunningCommand, SpawnRequest, Target } from '../target.js';
-import { SshCommand } from './command.js';
 import { parseSshSpec, validateSshOptions, type SshTargetOptions } from './options.js';
 import { closeAllConnections, closeIdleConnection } from './pool.js';
 import { resolveSshSettings, type SshSettings } from './settings.js';
+import { SshTransport } from './transport.js';
 
 /** Every command still running on any SSH target, for `closeSshConnections()` and process exit. */
-const running = new Set<SshCommand>();
+const running = new Set<RunningCommand>();
+/** Session agents per pooled connection, shared by every target of that (user, host, port, credentials). */
+const agentPools = new Map<string, AgentPool>();
 
 let exitHookInstalled = false;
 
@@ -19,15 +23,31 @@ function installExitHook(): void {
   });
 }
 
-async function killAll(commands: Iterable<SshCommand>): Promise<void> {
+async function killAll(commands: Iterable<RunningCommand>): Promise<void> {
   const list = [...commands];
   for (const command of list) command.kill('SIGKILL');
   await Promise.allSettled(list.map((command) => command.exited));
 }
 
+function agentPoolFor(transport: SshTransport): AgentPool {
+  const key = transport.settings.poolKey;
+  let pool = agentPools.get(key);
+  if (!pool) {
+    pool = new AgentPool({
+      target: transport.id,
+      open: (handlers, command) => transport.openAgent(handlers, command),
+      maxAgents: () => transport.maxAgents(),
+      lineFor: (request) => ({ command: request.command, cwd: request.cwd ?? '', env: request.env }),
+    });
+    agentPools.set(key, pool);
+  }
+  return pool;
+}
+
 /**
  * Runs commands on one SSH host over the module-wide connection pool. Cheap to create: targets for the
- * same (user, host, port, credentials) share one connection. Make one with `createSshTarget`.
+ * same (user, host, port, credentials) share one connection and its session agents. Make one with
+ * `createSshTarget`.
  *
  * @example
  * const target = createSshTarget('deploy@web1');
@@ -36,16 +56,21 @@ async function killAll(commands: Iterable<SshCommand>): Promise<void> {
 export class SshTarget implements Target {
   readonly id: string;
   readonly settings: SshSettings;
-  readonly #running = new Set<SshCommand>();
+  readonly #transport: SshTransport;
+  readonly #running = new Set<RunningCommand>();
 
   constructor(settings: SshSettings) {
     this.settings = settings;
     this.id = settings.id;
+    this.#transport = new SshTransport(settings);
   }
 
   spawn(request: SpawnRequest): RunningCommand {
     installExitHook();
-    const command = new SshCommand(this.settings, request);
+    const command =
+      this.settings.session && request.stdin === undefined
+        ? agentPoolFor(this.#transport).spawn(request)
+        : runOnWrapper(this.#transport, request);
     this.#running.add(command);
     running.add(command);
     const forget = (): void => {
@@ -79,13 +104,17 @@ export function createSshTarget(spec: string | SshTargetOptions): SshTarget {
 }
 
 /**
- * Kills every command still running on SSH targets and closes every pooled connection. Scripts end on
- * their own without it (idle connections do not keep Node alive); call it to end at once.
+ * Kills every command still running on SSH targets, closes their session agents and every pooled
+ * connection. Scripts end on their own without it (idle connections do not keep Node alive); call it to
+ * end at once.
  *
  * @example
  * try { await main(); } finally { await closeSshConnections(); }
  */
 export async function closeSshConnections(): Promise<void> {
   await killAll(running);
+  const pools = [...agentPools.values()];
+  agentPools.clear();
+  await Promise.allSettled(pools.map((pool) => pool.dispose()));
   closeAllConnections();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toExitStatus } from '../../../src/targets/exit-status.js';
+import { toExitStatus } from '../../../src/targets/remote/exit-status.js';
 import { waitForExitCode, type ExecState } from '../../../src/targets/docker/exit-status.js';
 
 describe('toExitStatus', () => {

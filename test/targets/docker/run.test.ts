@@ -61,7 +61,7 @@ describe('Docker target: running commands', () => {
       const lines = Array.from({ length: i + 1 }, (_, n) => `${n + 1}\n`).join('');
       expect(result).toMatchObject({ stdout: lines, stderr: `err ${i}\n`, exitCode: i % 3 });
     });
-  });
+  }, 180_000);
 
   it('delivers 10 MB of binary stdout and 10 MB of stderr byte-exact', async () => {
     const shell = $.docker(first);

@@ -8,6 +8,7 @@ const none = {
   context: undefined,
   kubeconfig: undefined,
   connectTimeoutMs: 15_000,
+  session: true,
 };
 
 describe('parseKubernetesSpec', () => {

@@ -8,7 +8,7 @@ afterAll(() => closeSshConnections());
 const statsFor = (host: string) => getSshPoolStats().filter((row) => row.host === host);
 
 describe('SSH connection pool', () => {
-  it('runs 100 concurrent commands on one host over one connection, 10 channels at a time', async () => {
+  it('runs 100 concurrent commands on one host over one connection, within its 10 channels', async () => {
     const host = fixtures().hosts[0]!;
     // A new target per command, as `$.ssh(…)` in a loop would make: they share one pooled connection.
     const outputs = await Promise.all(
@@ -22,7 +22,9 @@ describe('SSH connection pool', () => {
       activeChannels: 0,
       queuedChannels: 0,
     });
-    expect(row!.peakChannels).toBe(10);
+    // Session agents take at most 9 channels, leaving one for commands with stdin.
+    expect(row!.peakChannels).toBeGreaterThanOrEqual(9);
+    expect(row!.peakChannels).toBeLessThanOrEqual(10);
   });
 
   it('treats "Channel open failure" as back-pressure when maxChannels exceeds the server MaxSessions', async () => {

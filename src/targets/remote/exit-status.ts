@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { ExitStatus } from './target.js';
+import type { ExitStatus } from '../target.js';
 
 /**
  * Reads an exit code from a target that reports only codes (a container runtime) as the local target would

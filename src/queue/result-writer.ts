@@ -1,0 +1,62 @@
+import type pg from 'pg';
+import { completeAttempts, type AttemptResult } from './attempts.js';
+import { persist } from './connect.js';
+import { applyHaltPolicy } from './halt.js';
+import { settleRuns } from './runs.js';
+
+const BATCH = 500;
+const LINGER_MS = 5;
+
+/**
+ * Writes attempt results back in batches (one transaction each), one batch at a time, waiting out server
+ * restarts with the results kept in memory; then applies the halt policy of runs that had failures and
+ * ends the runs that are finished.
+ */
+export class ResultWriter {
+  readonly #pool: pg.Pool;
+  readonly #onError: (error: unknown) => void;
+  #pending: AttemptResult[] = [];
+  #flushing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(pool: pg.Pool, onError: (error: unknown) => void) {
+    this.#pool = pool;
+    this.#onError = onError;
+  }
+
+  add(result: AttemptResult): void {
+    this.#pending.push(result);
+    if (this.#pending.length >= BATCH) this.#kick();
+    else this.#timer ??= setTimeout(() => this.#kick(), LINGER_MS);
+  }
+
+  /** Resolves once every result added so far is written. */
+  async drain(): Promise<void> {
+    while (this.#pending.length > 0 || this.#flushing) {
+      this.#kick();
+      await this.#flushing;
+    }
+  }
+
+  #kick(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#flushing || this.#pending.length === 0) return;
+    this.#flushing = this.#flush()
+      .catch(this.#onError)
+      .finally(() => {
+        this.#flushing = undefined;
+        if (this.#pending.length > 0) this.#kick();
+      });
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.slice(0, BATCH);
+      const { runs, failedRuns } = await persist(() => completeAttempts(this.#pool, batch));
+      this.#pending.splice(0, batch.length);
+      for (const runId of failedRuns) await persist(() => applyHaltPolicy(this.#pool, runId));
+      await persist(() => settleRuns(this.#pool, runs));
+    }
+  }
+}

@@ -1,0 +1,269 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { distribute } from '../fleet/distribute.js';
+import type { FleetEvent } from '../fleet/events.js';
+import type { FleetJobInput } from '../fleet/job.js';
+import type { FleetTarget } from '../fleet/members.js';
+import {
+  claimJobs,
+  findClaimableRun,
+  heartbeat,
+  reapExpired,
+  registerWorker,
+  type ClaimedJob,
+} from './attempts.js';
+import { persist, type Queue } from './connect.js';
+import { JOBS_CHANNEL, listen } from './listen.js';
+import { attemptResult, releasedResult } from './result.js';
+import { ResultWriter } from './result-writer.js';
+import { loadRun, settleRuns } from './runs.js';
+
+/** Options of {@link runWorker}; every field but `members` is optional. */
+export interface WorkerOptions {
+  /** The targets this worker runs jobs on. */
+  readonly members: readonly FleetTarget[];
+  /** Most jobs running at once on this worker. Default: 32. */
+  readonly concurrency?: number;
+  /** Most jobs running at once on one target of weight 1. Default: unlimited. */
+  readonly perTarget?: number;
+  /** Serve only this run, and end when it ends. Default: any run, until `signal` aborts. */
+  readonly runId?: number;
+  /** How long a claim stays valid without a heartbeat; heartbeats come every third of it. Default: 30 s. */
+  readonly leaseMs?: number;
+  /** Stops the worker: its running jobs are killed and given back to the queue. */
+  readonly signal?: AbortSignal;
+  /** What the worker does, for logs. Default: none. */
+  readonly onEvent?: (event: WorkerEvent) => void;
+}
+
+/** What a worker reports as it goes. */
+export type WorkerEvent =
+  | { readonly type: 'serving'; readonly runId: number }
+  | { readonly type: 'target-down'; readonly target: string; readonly error: Error }
+  | { readonly type: 'stopped-run'; readonly runId: number }
+  | { readonly type: 'db-error'; readonly error: unknown };
+
+/** How much a worker did. */
+export interface WorkerSummary {
+  readonly id: string;
+  readonly attempts: number;
+}
+
+/**
+ * Runs a queue worker: claims jobs of running runs (or of `runId`) as leases, runs them on its members
+ * with the fleet engine, writes each attempt back, keeps its leases alive, returns the jobs of dead workers
+ * to the queue, and kills a run's jobs when it is halted now or canceled. Survives database restarts.
+ *
+ * @example
+ * const queue = await openQueue(resolveQueueSource(url, process.env)!);
+ * await runWorker(queue, { members: createTargets(specs), concurrency: 16, signal });
+ */
+export async function runWorker(queue: Queue, options: WorkerOptions): Promise<WorkerSummary> {
+  const worker = new Worker(queue, options);
+  return worker.run();
+}
+
+class Worker {
+  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  readonly #queue: Queue;
+  readonly #options: WorkerOptions;
+  readonly #concurrency: number;
+  readonly #leaseMs: number;
+  readonly #stop: AbortSignal;
+  readonly #serving = new Map<number, AbortController>();
+  readonly #wakers = new Set<() => void>();
+  readonly #writer: ResultWriter;
+  #attempts = 0;
+  #failure: unknown;
+
+  constructor(queue: Queue, options: WorkerOptions) {
+    this.#queue = queue;
+    this.#options = options;
+    this.#concurrency = options.concurrency ?? 32;
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#stop = options.signal ?? new AbortController().signal;
+    this.#writer = new ResultWriter(queue.pool, (error) => this.#fail(error));
+  }
+
+  async run(): Promise<WorkerSummary> {
+    const { pool } = this.#queue;
+    await persist(
+      () =>
+        registerWorker(pool, {
+          id: this.id,
+          host: hostname(),
+          pid: process.pid,
+          targets: this.#options.members.map((member) => member.name),
+        }),
+      this.#stop,
+    );
+    const listener = listen(
+      this.#queue.source,
+      ({ channel, runId }) => {
+        if (channel === JOBS_CHANNEL) this.#wake();
+        else void this.#checkRun(runId);
+      },
+      () => {
+        this.#wake();
+        for (const runId of this.#serving.keys()) void this.#checkRun(runId);
+      },
+    );
+    const beat = setInterval(() => void this.#beat(), Math.max(50, Math.floor(this.#leaseMs / 3)));
+    const watch = setInterval(() => {
+      for (const runId of this.#serving.keys()) void this.#checkRun(runId);
+    }, 1000);
+    const onStop = (): void => this.#wake();
+    this.#stop.addEventListener('abort', onStop);
+    try {
+      await this.#loop();
+      await this.#writer.drain();
+    } finally {
+      this.#stop.removeEventListener('abort', onStop);
+      clearInterval(beat);
+      clearInterval(watch);
+      await listener.close();
+    }
+    if (this.#failure !== undefined) throw this.#queue.fail(this.#failure, 'worker failed');
+    return { id: this.id, attempts: this.#attempts };
+  }
+
+  async #loop(): Promise<void> {
+    const { pool } = this.#queue;
+    const only = this.#options.runId;
+    if (only !== undefined) {
+      const run = await persist(() => loadRun(pool, only), this.#stop);
+      if (!run) throw new TypeError(`--run: no run ${only} in the queue ${this.#queue.source.label}`);
+      await this.#serve(only, true);
+      return;
+    }
+    while (!this.#stop.aborted && this.#failure === undefined) {
+      const runId = await persist(() => findClaimableRun(pool), this.#stop).catch(() => undefined);
+      if (runId === undefined) await this.#sleep(2000);
+      else await this.#serve(runId, false);
+    }
+  }
+
+  /** Runs the jobs of one run through the fleet engine until its queue is empty (or the run ends). */
+  async #serve(runId: number, exclusive: boolean): Promise<void> {
+    const { pool } = this.#queue;
+    const run = await persist(() => loadRun(pool, runId), this.#stop);
+    if (!run || run.state !== 'running') return;
+    const controller = new AbortController();
+    this.#serving.set(runId, controller);
+    this.#options.onEvent?.({ type: 'serving', runId });
+    const signal = AbortSignal.any([controller.signal, this.#stop]);
+    const held = new Map<number, ClaimedJob>();
+    const onEvent = (event: FleetEvent): void => {
+      if (event.type === 'end') {
+        const job = held.get(event.report.seq);
+        if (!job) return;
+        held.delete(event.report.seq);
+        this.#attempts += 1;
+        this.#writer.add(attemptResult(job, event.report, run.outputCap));
+      } else if (event.type === 'target-down') {
+        this.#options.onEvent?.({ type: 'target-down', target: event.target, error: event.error });
+      }
+    };
+    try {
+      await distribute(this.#claims(runId, exclusive, held, signal), this.#options.members, {
+        concurrency: this.#concurrency,
+        ...(this.#options.perTarget === undefined ? {} : { perTarget: this.#options.perTarget }),
+        ...(run.timeoutMs === undefined ? {} : { timeout: run.timeoutMs }),
+        killGrace: run.killGraceMs,
+        retries: 0,
+        signal,
+        keepJobs: false,
+        keepOutput: true,
+        onEvent,
+      });
+    } finally {
+      this.#serving.delete(runId);
+    }
+  }
+
+  /** The run's jobs, claimed a batch at a time as the fleet engine asks for the next one. */
+  async *#claims(
+    runId: number,
+    exclusive: boolean,
+    held: Map<number, ClaimedJob>,
+    signal: AbortSignal,
+  ): AsyncGenerator<FleetJobInput> {
+    const { pool } = this.#queue;
+    const buffer: ClaimedJob[] = [];
+    try {
+      for (;;) {
+        if (signal.aborted || this.#failure !== undefined) return;
+        if (buffer.length === 0) {
+          const claimed = await persist(
+            () => claimJobs(pool, this.id, runId, this.#concurrency, this.#leaseMs),
+            signal,
+          ).catch((error: unknown) => {
+            if (!signal.aborted) this.#fail(error);
+            return [];
+          });
+          if (claimed.length === 0) {
+            if (!exclusive || signal.aborted) return;
+            const run = await persist(() => loadRun(pool, runId), signal).catch(() => undefined);
+            if (run?.state !== 'running') return;
+            await this.#sleep(1000);
+            continue;
+          }
+          buffer.push(...claimed);
+        }
+        const job = buffer.shift()!;
+        held.set(job.seq, job);
+        yield { seq: job.seq, args: job.args, command: job.command };
+      }
+    } finally {
+      for (const job of buffer.splice(0)) this.#writer.add(releasedResult(job));
+    }
+  }
+
+  /** Kills the run's jobs here when it was halted now or canceled. */
+  async #checkRun(runId: number): Promise<void> {
+    const controller = this.#serving.get(runId);
+    if (!controller) return;
+    const run = await loadRun(this.#queue.pool, runId).catch(() => undefined);
+    if (run?.stop?.mode === 'now' && !controller.signal.aborted) {
+      this.#options.onEvent?.({ type: 'stopped-run', runId });
+      controller.abort(new Error(`run ${runId} ${run.stop.reason === 'canceled' ? 'canceled' : 'halted'}`));
+    }
+    if (run && run.state !== 'running') this.#wake();
+  }
+
+  /** Extends this worker's leases and returns expired ones of dead workers to the queue. */
+  async #beat(): Promise<void> {
+    const { pool } = this.#queue;
+    try {
+      await heartbeat(pool, this.id, this.#leaseMs);
+      const reaped = await reapExpired(pool);
+      await settleRuns(pool, reaped);
+    } catch (error) {
+      this.#options.onEvent?.({ type: 'db-error', error });
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.#failure ??= error;
+    for (const controller of this.#serving.values()) controller.abort(error);
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const wake of this.#wakers) wake();
+    this.#wakers.clear();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#stop.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wakers.add(done);
+    });
+  }
+}

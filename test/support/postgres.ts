@@ -1,0 +1,130 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A PostgreSQL server started for one test file. */
+export interface PostgresFixture {
+  /** `postgres://fanout:<password>@127.0.0.1:<port>/fanout` */
+  readonly url: string;
+  readonly password: string;
+  readonly port: number;
+  /** Stops the server (fast shutdown: connections are cut) and starts it again on the same port. */
+  restart(options?: { readonly downMs?: number }): Promise<void>;
+  /** Stops the server and removes its data directory. */
+  stop(): void;
+}
+
+const USER = 'postgres';
+
+/** The newest installed server binaries: /usr/lib/postgresql/<version>/bin. */
+function binDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((name) => existsSync(join(root, name, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length === 0) {
+    throw new Error(
+      'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/ensure-system.sh',
+    );
+  }
+  return join(root, versions[0]!, 'bin');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a server binary as the unprivileged `postgres` user (initdb refuses root). */
+function asPostgres(bin: string, args: readonly string[]): void {
+  const command = process.getuid?.() === 0 ? 'runuser' : bin;
+  const argv = process.getuid?.() === 0 ? ['-u', USER, '--', bin, ...args] : [...args];
+  execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
+}
+
+/**
+ * Starts a real PostgreSQL for a test file: `initdb` into a temporary directory (as the `postgres` user
+ * when running as root), password authentication over a free loopback port, durability settings off for
+ * speed. Call `stop()` in `afterAll`.
+ *
+ * @example
+ * const pg = await startPostgres();
+ * afterAll(() => pg.stop());
+ */
+export async function startPostgres(): Promise<PostgresFixture> {
+  const bin = binDir();
+  const dir = mkdtempSync(join(tmpdir(), 'fanout-pg-'));
+  const data = join(dir, 'data');
+  const password = `pw-${Math.random().toString(36).slice(2)}`;
+  const pwfile = join(dir, 'pwfile');
+  writeFileSync(pwfile, `${password}\n`);
+  if (process.getuid?.() === 0) {
+    const { uid, gid } = userIds(USER);
+    chownSync(dir, uid, gid);
+    chownSync(pwfile, uid, gid);
+  }
+  chmodSync(dir, 0o700);
+  asPostgres(join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'fanout',
+    `--pwfile=${pwfile}`,
+    '--auth-host=scram-sha-256',
+    '--auth-local=trust',
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
+  const port = await freePort();
+  const options = [
+    `-c listen_addresses=127.0.0.1`,
+    `-p ${port}`,
+    `-c unix_socket_directories=${dir}`,
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c max_connections=200',
+  ].join(' ');
+  const start = (): void =>
+    asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+  const stopServer = (): void => {
+    try {
+      asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+    } catch {
+      // Already stopped.
+    }
+  };
+  start();
+  asPostgres(join(bin, 'createdb'), ['-h', dir, '-p', String(port), '-U', 'fanout', 'fanout']);
+  return {
+    url: `postgres://fanout:${password}@127.0.0.1:${port}/fanout`,
+    password,
+    port,
+    async restart(restartOptions = {}) {
+      stopServer();
+      await new Promise((resolve) => setTimeout(resolve, restartOptions.downMs ?? 0));
+      start();
+    },
+    stop() {
+      stopServer();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function userIds(name: string): { uid: number; gid: number } {
+  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+  return { uid, gid };
+}
