@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { FanoutError } from '../errors.js';
 import { parseAnsibleIni } from './inventory-ansible.js';
+import { parseAnsibleYaml } from './inventory-ansible-yaml.js';
+import { detectInventoryFormat } from './inventory-format.js';
+import { parseSshConfigInventory } from './inventory-ssh-config.js';
 import {
   describeTargetUris,
   findTargetKind,
@@ -32,6 +35,8 @@ export interface Inventory {
   readonly file: string;
   readonly targets: ReadonlyMap<string, TargetSpec>;
   readonly groups: ReadonlyMap<string, readonly string[]>;
+  /** What the reader skipped (Ansible variables other than connection keys), as `file:line: name`. */
+  readonly ignored?: readonly string[];
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -320,8 +325,12 @@ export function loadInventory(file: string): Inventory {
       cause: error,
     });
   }
-  // An Ansible INI inventory (hosts.ini, or any file whose first entry is a [section]) has its own reader.
-  const first = text.split(/\r?\n/).find((line) => line.trim() !== '' && !/^\s*[#;]/.test(line));
-  if (file.endsWith('.ini') || first?.trim().startsWith('[')) return parseAnsibleIni(text, file);
-  return parseInventory(text, file);
+  // Ansible inventories and ssh_config files have readers of their own (src/fleet/inventory-*.ts).
+  const readers = {
+    fanout: parseInventory,
+    'ansible-ini': parseAnsibleIni,
+    'ansible-yaml': parseAnsibleYaml,
+    'ssh-config': parseSshConfigInventory,
+  };
+  return readers[detectInventoryFormat(text, file)](text, file);
 }
