@@ -119,6 +119,12 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
     options.pipe !== undefined ||
     sources.length === 0 ||
     sources.some((source) => source.kind === 'file' && source.path === '-');
+  if (readsStdin && flags.stdin) {
+    throw usageError(
+      '--stdin',
+      'stdin already holds the jobs’ input: give the arguments after `:::` instead',
+    );
+  }
   if (readsStdin && (io.stdin as { isTTY?: boolean }).isTTY) {
     throw usageError('jobs', 'no arguments: give them after `:::`, or pipe one per line on stdin');
   }
@@ -169,6 +175,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
       total: plan.total,
       label: (target, seq) => `${target} #${seq}`,
       collapseLabel: (_target, seq) => `#${seq}`,
+      resultsName: (_target, seq) => String(seq),
       start: (fleetOptions: Partial<FleetOptions>) =>
         distribute(jobs, members, {
           ...fleetOptions,

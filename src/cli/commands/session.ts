@@ -14,6 +14,9 @@ import { createOutputRenderer } from '../render/output.js';
 import { createProgressRenderer } from '../render/progress.js';
 import { palette, Screen, useColor } from '../render/screen.js';
 import { FailureLog, printSummary } from '../render/summary.js';
+import { keepOrder } from '../keep-order.js';
+import { createResultsWriter } from '../results.js';
+import { spoolStream } from '../spool.js';
 
 /** What `run` and `jobs` hand to a session: the fleet, how jobs are named, and how to start the run. */
 export interface SessionPlan {
@@ -23,6 +26,8 @@ export interface SessionPlan {
   readonly total: number | undefined;
   readonly label: (target: string, seq: number) => string;
   readonly collapseLabel: (target: string, seq: number) => string;
+  /** The folder of a job under `--results DIR`: the target for `run`, the job number for `jobs`. */
+  readonly resultsName: (target: string, seq: number) => string;
   readonly start: (options: Partial<FleetOptions>) => Promise<FleetReport>;
 }
 
@@ -41,12 +46,21 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   const outColors = palette(useColor(io.stdout, io.env));
   const errColors = palette(useColor(io.stderr, io.env));
   const screen = new Screen(io, settings.progress === 'bar');
-  const output = createOutputRenderer(settings.output, {
+  // --tagstring needs each job's arguments: kept from its start until it ended well (failures are listed).
+  const argsBySeq = new Map<number, readonly string[]>();
+  const tag = settings.tag;
+  const label = tag
+    ? (target: string, seq: number) => tag({ target, seq, args: argsBySeq.get(seq) ?? [] })
+    : plan.label;
+  const renderer = createOutputRenderer(settings.output, {
     screen,
     colors: outColors,
-    label: plan.label,
+    label,
     collapseLabel: plan.collapseLabel,
   });
+  const output = settings.keepOrder ? keepOrder(renderer) : renderer;
+  const results = settings.results ? createResultsWriter(settings.results, plan.resultsName) : undefined;
+  const input = settings.stdin ? await spoolStream(io.stdin) : undefined;
   const progress = createProgressRenderer(settings.progress, screen, errColors, plan.total);
   const failures = new FailureLog();
   const joblog: JoblogWriter | undefined =
@@ -79,9 +93,14 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
 
   const onEvent = (event: FleetEvent): void => {
     if (event.type === 'end') joblog?.write(event.report);
+    if (tag && event.type === 'start') argsBySeq.set(event.job.seq, event.job.args);
+    results?.onEvent(event);
     output.onEvent(event);
     progress.onEvent(event);
     failures.onEvent(event);
+    // Output held by -k still needs the label of a finished job.
+    if (tag && event.type === 'end' && event.report.ok && !settings.keepOrder)
+      argsBySeq.delete(event.report.seq);
   };
 
   let report: FleetReport;
@@ -93,8 +112,11 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
       onEvent,
       keepJobs: false,
       keepOutput: false,
+      ...(input ? { stdin: input.stdin } : {}),
     });
   } catch (error) {
+    results?.close();
+    input?.dispose();
     progress.stop();
     joblog?.close({ complete: false });
     await disposeTargets(plan.members);
@@ -103,12 +125,14 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
     io.stdout.removeListener('error', onStdoutError);
     throw error;
   }
+  results?.close();
+  input?.dispose();
   progress.stop();
   joblog?.close();
   output.finish();
   printSummary(screen, errColors, report, failures, {
     interrupted: interrupted ? 'interrupted' : stdoutClosed ? 'stdout closed' : undefined,
-    label: plan.label,
+    label,
   });
   const status =
     stdoutClosed && !interrupted ? EXIT.stdoutClosed : exitCodeForRun(report.counts, interrupted);
