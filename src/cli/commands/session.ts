@@ -124,7 +124,8 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   return status;
 }
 
-async function disposeTargets(members: readonly FleetTarget[]): Promise<void> {
+/** Closes the targets' connections, waiting at most 2 s. */
+export async function disposeTargets(members: readonly FleetTarget[]): Promise<void> {
   const targets = new Set(members.map((member) => member.target));
   const wait = new Promise<void>((resolve) => setTimeout(resolve, DISPOSE_WAIT_MS).unref());
   await Promise.race([Promise.allSettled([...targets].map((target) => target.dispose())), wait]);
