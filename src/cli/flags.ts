@@ -30,6 +30,7 @@ export interface CliFlags {
   readonly halt?: string;
   readonly batches?: string;
   readonly output?: string;
+  readonly rawOutput?: boolean;
   readonly progress?: string;
   readonly joblog?: string;
   readonly resume?: boolean;
@@ -145,6 +146,13 @@ export const FLAGS: readonly FlagSpec[] = [
     choices: ['tag', 'group', 'collapse', 'json'],
     description:
       'tag: live lines prefixed by target; group: each job when it ends; collapse: identical outputs once, with their targets; json: one object per line (default: tag)',
+  },
+  {
+    key: 'rawOutput',
+    long: 'raw-output',
+    commands: RUNS,
+    description:
+      "pass jobs' control characters (escape sequences …) to a terminal as they are (default: shown as ^[ …)",
   },
   {
     key: 'progress',

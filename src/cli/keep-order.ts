@@ -46,5 +46,10 @@ export function keepOrder(renderer: OutputRenderer): OutputRenderer {
       release();
       renderer.finish();
     },
+    dispose() {
+      queue.length = 0;
+      bySeq.clear();
+      renderer.dispose();
+    },
   };
 }

@@ -10,9 +10,12 @@ import { setMaxListeners } from 'node:events';
 import { EXIT, exitCodeForRun } from '../exit-code.js';
 import type { CliIo } from '../io.js';
 import type { RunSettings } from '../options.js';
+import { showControls } from '../render/controls.js';
+import { createCutNotes } from '../render/cut-notes.js';
 import { createOutputRenderer } from '../render/output.js';
 import { createProgressRenderer } from '../render/progress.js';
 import { palette, Screen, useColor } from '../render/screen.js';
+import { createMemoryBudget } from '../render/spill.js';
 import { FailureLog, printSummary } from '../render/summary.js';
 import { keepOrder } from '../keep-order.js';
 import { createResultsWriter } from '../results.js';
@@ -52,15 +55,25 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   const label = tag
     ? (target: string, seq: number) => tag({ target, seq, args: argsBySeq.get(seq) ?? [] })
     : plan.label;
+  // On a terminal, a job's control characters are shown, not acted on (unless --raw-output).
+  const escaped = {
+    stdout: io.stdout.isTTY === true && !settings.rawOutput,
+    stderr: io.stderr.isTTY === true && !settings.rawOutput,
+  };
+  const show = (stream: 'stdout' | 'stderr', line: string): string =>
+    escaped[stream] ? showControls(line) : line;
   const renderer = createOutputRenderer(settings.output, {
     screen,
     colors: outColors,
     label,
     collapseLabel: plan.collapseLabel,
+    show,
+    budget: createMemoryBudget(),
   });
   const output = settings.keepOrder ? keepOrder(renderer) : renderer;
   const results = settings.results ? createResultsWriter(settings.results, plan.resultsName) : undefined;
   const input = settings.stdin ? await spoolStream(io.stdin) : undefined;
+  const cutNotes = createCutNotes({ screen, label });
   const progress = createProgressRenderer(settings.progress, screen, errColors, plan.total);
   const failures = new FailureLog();
   const joblog: JoblogWriter | undefined =
@@ -96,6 +109,7 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
     if (tag && event.type === 'start') argsBySeq.set(event.job.seq, event.job.args);
     results?.onEvent(event);
     output.onEvent(event);
+    cutNotes.onEvent(event);
     progress.onEvent(event);
     failures.onEvent(event);
     // Output held by -k still needs the label of a finished job.
@@ -118,6 +132,7 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
     results?.close();
     input?.dispose();
     progress.stop();
+    output.dispose();
     joblog?.close({ complete: false });
     await disposeTargets(plan.members);
     process.removeListener('SIGINT', onSignal);
@@ -129,10 +144,15 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   input?.dispose();
   progress.stop();
   joblog?.close();
-  output.finish();
+  try {
+    output.finish();
+  } finally {
+    output.dispose();
+  }
   printSummary(screen, errColors, report, failures, {
     interrupted: interrupted ? 'interrupted' : stdoutClosed ? 'stdout closed' : undefined,
     label,
+    show: (line) => show('stderr', line),
   });
   const status =
     stdoutClosed && !interrupted ? EXIT.stdoutClosed : exitCodeForRun(report.counts, interrupted);
@@ -142,6 +162,8 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
     );
   }
   await disposeTargets(plan.members);
+  // What a slow reader has not taken yet waits in a temporary file: hand it over before exiting.
+  await screen.flushed();
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
   io.stdout.removeListener('error', onStdoutError);
