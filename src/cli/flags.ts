@@ -54,6 +54,7 @@ export interface CliFlags {
   readonly run?: string;
   readonly lease?: string;
   readonly journal?: string;
+  readonly verbose?: boolean;
   readonly env?: readonly string[];
   readonly secret?: readonly string[];
   readonly allowInsecure?: boolean;
@@ -107,6 +108,12 @@ export const FLAGS: readonly FlagSpec[] = [
     commands: ALL,
     description:
       "leave out these comma-separated names, globs, @groups or ranges (as pdsh -x; same as '!name')",
+  },
+  {
+    key: 'verbose',
+    long: 'verbose',
+    commands: ALL,
+    description: 'also list what the inventory reader ignored (Ansible variables other than connection keys)',
   },
   {
     key: 'concurrency',

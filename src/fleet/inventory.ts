@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { FanoutError } from '../errors.js';
 import { maskUriPassword, URI_PASSWORD_REFUSED } from '../internal/secrets.js';
+import { parseAnsibleIni } from './inventory-ansible.js';
+import { parseAnsibleYaml } from './inventory-ansible-yaml.js';
+import { detectInventoryFormat } from './inventory-format.js';
+import { parseSshConfigInventory } from './inventory-ssh-config.js';
 import {
   describeTargetUris,
   findTargetKind,
@@ -34,6 +38,8 @@ export interface Inventory {
   readonly file: string;
   readonly targets: ReadonlyMap<string, TargetSpec>;
   readonly groups: ReadonlyMap<string, readonly string[]>;
+  /** What the reader skipped (Ansible variables other than connection keys), as `file:line: name`. */
+  readonly ignored?: readonly string[];
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -204,11 +210,6 @@ export function parseInventory(text: string, file: string, options: InventoryOpt
     const name = isScalar(pair.key) ? String(pair.key.value) : '';
     if (!NAME.test(name))
       reader.fail(keyNode, `target name \`${name}\` must be letters, digits, '_', '.', '-'`);
-    if (findTargetKind(name))
-      reader.fail(
-        keyNode,
-        `target name \`${name}\` is built in (${name} is always ${describeBuiltIn(name)}); choose another name`,
-      );
     let weight = defaultWeight;
     let env = defaultEnv;
     let own: Record<string, unknown> = {};
@@ -247,12 +248,24 @@ export function parseInventory(text: string, file: string, options: InventoryOpt
     });
   }
 
-  return { file, targets, groups: readGroups(reader, root, targets) };
+  return refuseBuiltInNames({ file, targets, groups: readGroups(reader, root, targets) });
 }
 
-/** What a built-in target name stands for: `this machine`. */
-function describeBuiltIn(name: string): string {
-  return findTargetKind(name)?.summary ?? name;
+/**
+ * Refuses an inventory, of any format, that names a target as a built-in one (`local`), which would then
+ * stand for another machine; the error names where the target is declared.
+ */
+function refuseBuiltInNames(inventory: Inventory): Inventory {
+  for (const spec of inventory.targets.values()) {
+    const builtIn = findTargetKind(spec.name);
+    if (builtIn) {
+      throw new FanoutError(
+        `${spec.source}: target name \`${spec.name}\` is built in (always ${builtIn.summary}); choose another name`,
+        { code: 'INVENTORY_INVALID' },
+      );
+    }
+  }
+  return inventory;
 }
 
 function readWeight(reader: InventoryReader, node: Node): number {
@@ -382,5 +395,13 @@ export function loadInventory(file: string, options: InventoryOptions = {}): Inv
       cause: error,
     });
   }
-  return parseInventory(text, file, options);
+  // Ansible inventories and ssh_config files have readers of their own (src/fleet/inventory-*.ts); they
+  // read no option that weakens security.
+  const readers = {
+    fanout: (text: string, file: string) => parseInventory(text, file, options),
+    'ansible-ini': parseAnsibleIni,
+    'ansible-yaml': parseAnsibleYaml,
+    'ssh-config': parseSshConfigInventory,
+  };
+  return refuseBuiltInNames(readers[detectInventoryFormat(text, file)](text, file));
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FanoutError } from '../../src/errors.js';
-import { parseInventory, type InventoryOptions } from '../../src/fleet/inventory.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadInventory, parseInventory, type InventoryOptions } from '../../src/fleet/inventory.js';
 import { selectTargets } from '../../src/fleet/selection.js';
 
 function failure(text: string, options: InventoryOptions = {}): FanoutError {
@@ -17,6 +20,12 @@ describe('an inventory cannot take over built-ins or turn off security', () => {
     const error = failure('targets:\n  web1: ssh://10.0.0.1\n  local:\n    uri: ssh://10.0.0.9\n');
     expect(error.code).toBe('INVENTORY_INVALID');
     expect(error.message).toMatch(/^fleet\.yaml:3: target name `local` is built in/);
+  });
+
+  it('refuses `local` as a host of an Ansible inventory too', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fanout-inventory-')), 'hosts.ini');
+    writeFileSync(file, '[web]\nweb1 ansible_host=10.0.0.1\nlocal ansible_host=10.0.0.9\n');
+    expect(() => loadInventory(file)).toThrow(`${file}:3: target name \`local\` is built in`);
   });
 
   it('keeps `local` in a selection this machine even when an inventory is read', () => {

@@ -1,5 +1,6 @@
 import { loadInventory, registerSecret, selectTargets, type TargetSpec } from '../../index.js';
 import type { CliFlags } from '../flags.js';
+import type { CliIo } from '../io.js';
 import { inventoryPath } from '../options.js';
 import { usageError } from '../usage.js';
 
@@ -35,20 +36,26 @@ export function commandEnv(flags: CliFlags, environment: NodeJS.ProcessEnv): Rec
 
 /**
  * Reads the inventory (when there is one) and resolves the selection; errors name the file and line, or
- * the unknown name with close matches. `--env` variables are added to every target's own `env`.
+ * the unknown name with close matches. With `--verbose`, what the inventory reader ignored goes to stderr.
+ * `--env` variables (taken from `io.env`) are added to every target's own `env`.
  *
  * @example
- * const specs = resolveSelection(['@web'], { inventory: 'fanout.yaml' });
+ * const specs = resolveSelection(['@web'], { inventory: 'fanout.yaml' }, io);
  */
 export function resolveSelection(
   selection: readonly string[],
   flags: CliFlags,
-  environment: NodeJS.ProcessEnv = process.env,
+  io: Pick<CliIo, 'stderr' | 'env'>,
 ): TargetSpec[] {
-  const env = commandEnv(flags, environment);
+  const env = commandEnv(flags, io.env);
   const file = inventoryPath(flags);
   const inventory =
     file === undefined ? undefined : loadInventory(file, { allowInsecure: flags.allowInsecure ?? false });
+  if (flags.verbose && inventory?.ignored?.length) {
+    io.stderr.write(
+      `fanout: ${file} sets variables fanout ignores:\n${inventory.ignored.map((entry) => `  ${entry}\n`).join('')}`,
+    );
+  }
   if (inventory?.targets.size === 0) {
     throw usageError(selection.join(' '), `selects no target (the inventory ${file} has none)`);
   }

@@ -23,7 +23,7 @@ function table(rows: readonly (readonly string[])[]): string {
  */
 export async function targetsCommand(input: CommandInput<CliFlags>): Promise<number> {
   if (input.words !== undefined) throw usageError('targets', 'takes no command after `--`');
-  const specs = resolveSelection(input.selection, input.flags);
+  const specs = resolveSelection(input.selection, input.flags, input.io);
   const rows = [
     ['NAME', 'KIND', 'URI', 'WEIGHT', 'DECLARED'],
     ...specs.map((spec) => [spec.name, spec.kind, spec.uri, String(spec.weight), spec.source]),
