@@ -103,13 +103,14 @@ describe('exports', () => {
     for (const name of Object.keys(parallel)) expect(fanout).toHaveProperty(name);
   });
 
-  it('gives $ its targets and $.parallel', () => {
+  it('gives $ its targets, $.parallel and $.secret', () => {
     expect(Object.keys(fanout.$).sort()).toEqual([
       'docker',
       'k8s',
       'parallel',
       'raw',
       'run',
+      'secret',
       'ssh',
       'target',
     ]);
