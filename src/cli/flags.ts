@@ -2,7 +2,7 @@ import { TARGET_KINDS } from '../index.js';
 
 /** The commands of the `fanout` CLI. */
 export type CommandName =
-  'run' | 'jobs' | 'targets' | 'push' | 'pull' | 'worker' | 'status' | 'results' | 'cancel';
+  'run' | 'jobs' | 'targets' | 'ping' | 'push' | 'pull' | 'worker' | 'status' | 'results' | 'cancel';
 
 /** One command-line flag, as data: `program.ts` builds the parser and `--help` from these rows. */
 export interface FlagSpec {
@@ -30,6 +30,7 @@ export interface CliFlags {
   readonly halt?: string;
   readonly batches?: string;
   readonly output?: string;
+  readonly rawOutput?: boolean;
   readonly progress?: string;
   readonly joblog?: string;
   readonly resume?: boolean;
@@ -52,11 +53,12 @@ export interface CliFlags {
   readonly run?: string;
   readonly lease?: string;
   readonly journal?: string;
+  readonly verbose?: boolean;
 }
 
 const RUNS: readonly CommandName[] = ['run', 'jobs', 'push', 'pull'];
 const JOBS: readonly CommandName[] = ['jobs'];
-const ALL: readonly CommandName[] = ['run', 'jobs', 'targets', 'push', 'pull', 'worker'];
+const ALL: readonly CommandName[] = ['run', 'jobs', 'targets', 'ping', 'push', 'pull', 'worker'];
 const TRANSFERS: readonly CommandName[] = ['push', 'pull'];
 const QUEUE: readonly CommandName[] = ['jobs', 'worker', 'status', 'results', 'cancel'];
 
@@ -80,11 +82,17 @@ export const FLAGS: readonly FlagSpec[] = [
       "leave out these comma-separated names, globs, @groups or ranges (as pdsh -x; same as '!name')",
   },
   {
+    key: 'verbose',
+    long: 'verbose',
+    commands: ALL,
+    description: 'also list what the inventory reader ignored (Ansible variables other than connection keys)',
+  },
+  {
     key: 'concurrency',
     long: 'concurrency',
     short: 'j',
     value: 'n',
-    commands: [...RUNS, 'worker'],
+    commands: [...RUNS, 'worker', 'ping'],
     description: 'most jobs running at once over all targets (default: 32)',
   },
   {
@@ -98,8 +106,9 @@ export const FLAGS: readonly FlagSpec[] = [
     key: 'timeout',
     long: 'timeout',
     value: 'duration',
-    commands: RUNS,
-    description: "kill a job after this long: seconds, or '500ms', '30s', '2m' (default: none)",
+    commands: [...RUNS, 'ping'],
+    description:
+      "kill a job after this long: seconds, or '500ms', '30s', '2m' (default: none; ping: 10s per target)",
   },
   {
     key: 'retries',
@@ -132,6 +141,13 @@ export const FLAGS: readonly FlagSpec[] = [
     choices: ['tag', 'group', 'collapse', 'json'],
     description:
       'tag: live lines prefixed by target; group: each job when it ends; collapse: identical outputs once, with their targets; json: one object per line (default: tag)',
+  },
+  {
+    key: 'rawOutput',
+    long: 'raw-output',
+    commands: RUNS,
+    description:
+      "pass jobs' control characters (escape sequences …) to a terminal as they are (default: shown as ^[ …)",
   },
   {
     key: 'progress',

@@ -11,6 +11,8 @@ export interface RunSettings {
   readonly inventory: string | undefined;
   readonly fleet: Partial<FleetOptions>;
   readonly output: OutputMode;
+  /** Pass control characters of job output to a terminal unchanged. */
+  readonly rawOutput: boolean;
   readonly progress: ProgressMode;
   readonly joblog: string | undefined;
   readonly resume: 'resume' | 'resume-failed' | undefined;
@@ -91,6 +93,7 @@ export function resolveSettings(flags: CliFlags, stderrIsTty: boolean): RunSetti
       ...(retries === undefined ? {} : { retries }),
     },
     output: (flags.output ?? 'tag') as OutputMode,
+    rawOutput: flags.rawOutput ?? false,
     progress,
     joblog: flags.joblog,
     resume,

@@ -47,6 +47,13 @@ const COMMANDS: Record<
     argument: '<selection...>',
     load: async () => (await import('./commands/targets.js')).targetsCommand,
   },
+  ping: {
+    summary:
+      'reach every selected target once: reachable, connect time, latency, login user and shell; exit status = targets down',
+    usage: '[options] <selection...>',
+    argument: '<selection...>',
+    load: async () => (await import('./commands/ping.js')).pingCommand,
+  },
   worker: {
     summary: 'run the jobs of queued runs on the selected targets, sharing the work with other workers',
     usage: '--queue <url> [options] <selection...>',
@@ -141,7 +148,7 @@ export async function dispatch(argv: readonly string[], io: CliIo): Promise<numb
   if (!chosen.name) {
     throw usageError(
       'fanout',
-      'expected a command: run, jobs, push, pull, targets, worker, status, results or cancel',
+      'expected a command: run, jobs, push, pull, targets, ping, worker, status, results or cancel',
     );
   }
   const command = await COMMANDS[chosen.name].load();

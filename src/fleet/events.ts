@@ -23,6 +23,11 @@ export interface JobOutputEvent {
   readonly target: string;
   readonly stream: 'stdout' | 'stderr';
   readonly line: string;
+  /**
+   * Set on a piece of a line longer than the line cap (1 MiB): the line was cut there, and goes on in the
+   * next output event of this stream.
+   */
+  readonly cut?: true;
 }
 
 /** A job is finished for good: its report. */

@@ -49,18 +49,23 @@ export interface AttemptRequest {
   readonly keepOutput: boolean;
   /** Most bytes kept of each stream when `keepOutput` is on; more kills the attempt with a MaxBufferError. */
   readonly maxBuffer: number;
-  readonly onLine: ((stream: 'stdout' | 'stderr', line: string) => void) | undefined;
+  /** `cut`: the line was longer than the line cap, and this piece of it goes on in the next line. */
+  readonly onLine: ((stream: 'stdout' | 'stderr', line: string, cut: boolean) => void) | undefined;
 }
 
-function splitLines(emit: ((line: string) => void) | undefined): {
+function splitLines(emit: ((line: string, cut: boolean) => void) | undefined): {
   push: ((chunk: Buffer) => void) | undefined;
   end: () => void;
 } {
   if (!emit) return { push: undefined, end: () => {} };
   const splitter = new LineSplitter();
+  const emitAll = (lines: string[]): void => {
+    const cuts = splitter.cutIndexes;
+    lines.forEach((line, index) => emit(line, cuts.includes(index)));
+  };
   return {
-    push: (chunk) => splitter.push(chunk).forEach(emit),
-    end: () => splitter.end().forEach(emit),
+    push: (chunk) => emitAll(splitter.push(chunk)),
+    end: () => emitAll(splitter.end()),
   };
 }
 
@@ -73,8 +78,8 @@ function splitLines(emit: ((line: string) => void) | undefined): {
  */
 export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcome> {
   const { job, member, onLine } = request;
-  const stdout = splitLines(onLine && ((line) => onLine('stdout', line)));
-  const stderr = splitLines(onLine && ((line) => onLine('stderr', line)));
+  const stdout = splitLines(onLine && ((line, cut) => onLine('stdout', line, cut)));
+  const stderr = splitLines(onLine && ((line, cut) => onLine('stderr', line, cut)));
   const run = runCommand({
     target: member.target,
     command: job.command,

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { FanoutError } from '../errors.js';
+import { parseAnsibleIni } from './inventory-ansible.js';
+import { parseAnsibleYaml } from './inventory-ansible-yaml.js';
+import { detectInventoryFormat } from './inventory-format.js';
+import { parseSshConfigInventory } from './inventory-ssh-config.js';
 import {
   describeTargetUris,
   findTargetKind,
@@ -31,6 +35,8 @@ export interface Inventory {
   readonly file: string;
   readonly targets: ReadonlyMap<string, TargetSpec>;
   readonly groups: ReadonlyMap<string, readonly string[]>;
+  /** What the reader skipped (Ansible variables other than connection keys), as `file:line: name`. */
+  readonly ignored?: readonly string[];
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -319,5 +325,12 @@ export function loadInventory(file: string): Inventory {
       cause: error,
     });
   }
-  return parseInventory(text, file);
+  // Ansible inventories and ssh_config files have readers of their own (src/fleet/inventory-*.ts).
+  const readers = {
+    fanout: parseInventory,
+    'ansible-ini': parseAnsibleIni,
+    'ansible-yaml': parseAnsibleYaml,
+    'ssh-config': parseSshConfigInventory,
+  };
+  return readers[detectInventoryFormat(text, file)](text, file);
 }

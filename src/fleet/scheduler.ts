@@ -269,7 +269,15 @@ export class FleetRun {
       maxBuffer: this.#options.maxBuffer,
       onLine:
         onEvent &&
-        ((stream, line) => onEvent({ type: 'output', job: refOf(job), target: name, stream, line })),
+        ((stream, line, cut) =>
+          onEvent({
+            type: 'output',
+            job: refOf(job),
+            target: name,
+            stream,
+            line,
+            ...(cut ? { cut: true as const } : {}),
+          })),
     });
     slot.active -= 1;
     this.#active -= 1;

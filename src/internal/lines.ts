@@ -14,6 +14,8 @@ export class LineSplitter {
   #pending = 0;
   /** How many times a line was cut because it was longer than `maxLength`. */
   cuts = 0;
+  /** Where, in what the last `push` or `end` returned, the pieces of a cut line are (all but its last piece). */
+  cutIndexes: number[] = [];
 
   constructor(maxLength = MAX_LINE_LENGTH) {
     this.#maxLength = maxLength;
@@ -21,6 +23,7 @@ export class LineSplitter {
 
   /** The whole lines this chunk completes (and the pieces of an over-long line). */
   push(chunk: Buffer): string[] {
+    this.cutIndexes = [];
     const text = this.#decoder.decode(chunk, { stream: true });
     const lines: string[] = [];
     let from = 0;
@@ -35,6 +38,7 @@ export class LineSplitter {
 
   /** The last line, when the stream did not end with a newline. */
   end(): string[] {
+    this.cutIndexes = [];
     const lines: string[] = [];
     this.#add(this.#decoder.decode(), lines);
     const last = this.#take();
@@ -50,6 +54,7 @@ export class LineSplitter {
       this.#pieces.push(rest.slice(0, room));
       rest = rest.slice(room);
       this.#pending = this.#maxLength;
+      this.cutIndexes.push(out.length);
       out.push(this.#take());
       this.cuts += 1;
     }

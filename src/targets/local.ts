@@ -139,18 +139,16 @@ export class LocalTarget implements Target {
     stdin.on('error', () => {});
     stdout.on('data', handlers.onStdout);
     stderr.on('data', handlers.onStderr);
-    let ends = 0;
+    // The agent's end, not its pipes' (a command it ran may hold them open after it died), ends it; a
+    // failed spawn emits no exit.
+    let ended = false;
     const onEnd = (): void => {
-      if (++ends === 3) handlers.onClose();
+      if (ended) return;
+      ended = true;
+      handlers.onClose();
     };
-    stdout.once('close', onEnd);
-    stderr.once('close', onEnd);
     child.once('exit', onEnd);
-    child.once('error', () => {
-      // A failed spawn emits no exit: end here.
-      ends = 2;
-      onEnd();
-    });
+    child.once('error', onEnd);
     return {
       write: (data) => void stdin.write(data),
       close: () => stdin.end(),

@@ -30,3 +30,17 @@ export async function survivorsOf(marker: string, withinMs = 5000): Promise<stri
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** SIGKILLs every process on this machine whose arguments contain `marker`: a test's clean-up. */
+export function killMatching(marker: string): void {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  for (const line of out.split('\n')) {
+    const [, pid, args] = /^\s*(\d+)\s(.*)$/.exec(line) ?? [];
+    if (pid === undefined || !args?.includes(marker) || args.startsWith('ps ')) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+}

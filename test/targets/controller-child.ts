@@ -1,15 +1,18 @@
-// Run by agent.test.ts in a process of its own: starts one command on a target and keeps running until the
-// test kills it by SIGKILL, so that the test can check with `ps` what the command left behind.
-import { $ } from '../../src/dollar.js';
+// Run by controller-death.test.ts in a process of its own: starts one command on a target, says `started`,
+// and keeps running until the test kills it by SIGKILL, so that the test can check with `ps` what the
+// command left behind. Arguments: the kind (`local`, `ssh`, `docker`, `k8s`), the target's options as JSON
+// (`{}` for local), the command.
+import { createShell } from '../../src/shell/shell.js';
+import { createTargetOfKind, getTargetKind, type TargetKindRow } from '../../src/targets/registry.js';
 
-const [kind = '', spec = '{}', command = ''] = process.argv.slice(2);
-const options = JSON.parse(spec) as Record<string, unknown>;
-const shell =
-  kind === 'ssh'
-    ? $.ssh(options as unknown as Parameters<typeof $.ssh>[0])
-    : kind === 'docker'
-      ? $.docker(options as unknown as Parameters<typeof $.docker>[0])
-      : $;
-void shell.run(command).nothrow();
+const [kind = 'local', spec = '{}', command = ''] = process.argv.slice(2);
+const row = getTargetKind(kind) as TargetKindRow<object> | undefined;
+if (!row) throw new Error(`unknown kind ${kind}`);
+const shell = createShell(createTargetOfKind(row, JSON.parse(spec) as object));
+// Commands are lazy: `then` starts it.
+void shell
+  .run(command)
+  .nothrow()
+  .then(() => {});
 process.stdout.write('started\n');
 setInterval(() => {}, 1000);

@@ -138,7 +138,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (!queued && input.selection.length === 0) {
     throw usageError('jobs', 'expected a selection of targets, e.g. fanout jobs @all -- ...');
   }
-  const members = queued ? [] : createTargets(resolveSelection(input.selection, flags));
+  const members = queued ? [] : createTargets(resolveSelection(input.selection, flags, io));
   const slotTracker = createSlots();
   const stream = plan.jobs(io.stdin, plan.template.usesSlot ? slotTracker.take : undefined);
 

@@ -19,7 +19,7 @@ export async function runCommand(input: CommandInput<CliFlags>): Promise<number>
     throw usageError('run', 'expected the command after `--`, e.g. fanout run @web -- uptime');
   }
   const command = input.words.join(' ');
-  const selected = createTargets(resolveSelection(input.selection, flags));
+  const selected = createTargets(resolveSelection(input.selection, flags, io));
   // A resumed `run` skips the targets the joblog records (all of them, or those that succeeded).
   const done =
     settings.resume && settings.joblog

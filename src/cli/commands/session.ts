@@ -10,9 +10,12 @@ import { setMaxListeners } from 'node:events';
 import { EXIT, exitCodeForRun } from '../exit-code.js';
 import type { CliIo } from '../io.js';
 import type { RunSettings } from '../options.js';
+import { showControls } from '../render/controls.js';
+import { createCutNotes } from '../render/cut-notes.js';
 import { createOutputRenderer } from '../render/output.js';
 import { createProgressRenderer } from '../render/progress.js';
 import { palette, Screen, useColor } from '../render/screen.js';
+import { createMemoryBudget } from '../render/spill.js';
 import { FailureLog, printSummary } from '../render/summary.js';
 
 /** What `run` and `jobs` hand to a session: the fleet, how jobs are named, and how to start the run. */
@@ -41,12 +44,22 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   const outColors = palette(useColor(io.stdout, io.env));
   const errColors = palette(useColor(io.stderr, io.env));
   const screen = new Screen(io, settings.progress === 'bar');
+  // On a terminal, a job's control characters are shown, not acted on (unless --raw-output).
+  const escaped = {
+    stdout: io.stdout.isTTY === true && !settings.rawOutput,
+    stderr: io.stderr.isTTY === true && !settings.rawOutput,
+  };
+  const show = (stream: 'stdout' | 'stderr', line: string): string =>
+    escaped[stream] ? showControls(line) : line;
   const output = createOutputRenderer(settings.output, {
     screen,
     colors: outColors,
     label: plan.label,
     collapseLabel: plan.collapseLabel,
+    show,
+    budget: createMemoryBudget(),
   });
+  const cutNotes = createCutNotes({ screen, label: plan.label });
   const progress = createProgressRenderer(settings.progress, screen, errColors, plan.total);
   const failures = new FailureLog();
   const joblog: JoblogWriter | undefined =
@@ -80,6 +93,7 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   const onEvent = (event: FleetEvent): void => {
     if (event.type === 'end') joblog?.write(event.report);
     output.onEvent(event);
+    cutNotes.onEvent(event);
     progress.onEvent(event);
     failures.onEvent(event);
   };
@@ -96,6 +110,7 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
     });
   } catch (error) {
     progress.stop();
+    output.dispose();
     joblog?.close({ complete: false });
     await disposeTargets(plan.members);
     process.removeListener('SIGINT', onSignal);
@@ -105,10 +120,15 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   }
   progress.stop();
   joblog?.close();
-  output.finish();
+  try {
+    output.finish();
+  } finally {
+    output.dispose();
+  }
   printSummary(screen, errColors, report, failures, {
     interrupted: interrupted ? 'interrupted' : stdoutClosed ? 'stdout closed' : undefined,
     label: plan.label,
+    show: (line) => show('stderr', line),
   });
   const status =
     stdoutClosed && !interrupted ? EXIT.stdoutClosed : exitCodeForRun(report.counts, interrupted);
@@ -118,13 +138,16 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
     );
   }
   await disposeTargets(plan.members);
+  // What a slow reader has not taken yet waits in a temporary file: hand it over before exiting.
+  await screen.flushed();
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
   io.stdout.removeListener('error', onStdoutError);
   return status;
 }
 
-async function disposeTargets(members: readonly FleetTarget[]): Promise<void> {
+/** Closes the targets' connections, waiting at most 2 s. */
+export async function disposeTargets(members: readonly FleetTarget[]): Promise<void> {
   const targets = new Set(members.map((member) => member.target));
   const wait = new Promise<void>((resolve) => setTimeout(resolve, DISPOSE_WAIT_MS).unref());
   await Promise.race([Promise.allSettled([...targets].map((target) => target.dispose())), wait]);

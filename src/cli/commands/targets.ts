@@ -1,19 +1,8 @@
 import type { CliFlags } from '../flags.js';
+import { formatTable } from '../format.js';
 import type { CommandInput } from '../io.js';
 import { usageError } from '../usage.js';
 import { resolveSelection } from './select.js';
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
 
 /**
  * `fanout targets <selection…>`: one row per selected target (name, kind, URI, weight, where declared).
@@ -23,11 +12,11 @@ function table(rows: readonly (readonly string[])[]): string {
  */
 export async function targetsCommand(input: CommandInput<CliFlags>): Promise<number> {
   if (input.words !== undefined) throw usageError('targets', 'takes no command after `--`');
-  const specs = resolveSelection(input.selection, input.flags);
+  const specs = resolveSelection(input.selection, input.flags, input.io);
   const rows = [
     ['NAME', 'KIND', 'URI', 'WEIGHT', 'DECLARED'],
     ...specs.map((spec) => [spec.name, spec.kind, spec.uri, String(spec.weight), spec.source]),
   ];
-  input.io.stdout.write(`${table(rows)}\n`);
+  input.io.stdout.write(`${formatTable(rows)}\n`);
   return 0;
 }

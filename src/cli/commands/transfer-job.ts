@@ -86,7 +86,7 @@ export async function runTransferPlan(
   const { io, flags } = input;
   const settings = resolveSettings(flags, io.stderr.isTTY === true);
   const options = transferOptions(flags);
-  const members = createTargets(resolveSelection([selection], flags)).map((member) => ({
+  const members = createTargets(resolveSelection([selection], flags, io)).map((member) => ({
     ...member,
     target: createTransferJobTarget(member.target, plan.action(member, options)),
   }));

@@ -36,7 +36,7 @@ export async function workerCommand(input: CommandInput<CliFlags>): Promise<numb
   const { fleet } = resolveSettings(flags, false);
   const leaseMs = lease(flags.lease);
   const runId = flags.run === undefined ? undefined : parseRunId(flags.run, '--run');
-  const members = createTargets(resolveSelection(input.selection, flags));
+  const members = createTargets(resolveSelection(input.selection, flags, io));
   const queue = await openQueueFor(flags, io);
   const { runWorker } = await import('../../queue/index.js');
   const controller = new AbortController();

@@ -1,6 +1,7 @@
 import type { JobReport } from '../../index.js';
 import type { OutputRenderer, RenderContext } from './output.js';
 import type { Palette } from './screen.js';
+import { HeldText } from './spill.js';
 
 /** `ok`, `exit 3`, `SIGKILL`, `timeout`, `unreachable` … */
 export function describeOutcome(job: JobReport, colors: Palette): string {
@@ -15,30 +16,46 @@ export function describeOutcome(job: JobReport, colors: Palette): string {
 
 /**
  * `--output group`: each job's output together when it ends, under a header naming the job and how it
- * ended. Only running jobs are held in memory.
+ * ended. Only running jobs are held: in memory up to the budget, then in temporary files.
  *
  * @example
  * const output = createGroupOutput(context);
  */
 export function createGroupOutput(context: RenderContext): OutputRenderer {
   const { screen, colors } = context;
-  const held = new Map<number, { stdout: string[]; stderr: string[] }>();
+  const held = new Map<number, { stdout: HeldText; stderr: HeldText }>();
+  const release = (seq: number): void => {
+    const lines = held.get(seq);
+    held.delete(seq);
+    lines?.stdout.release();
+    lines?.stderr.release();
+  };
   return {
     onEvent(event) {
-      if (event.type === 'start') held.set(event.job.seq, { stdout: [], stderr: [] });
-      else if (event.type === 'output') held.get(event.job.seq)?.[event.stream].push(event.line);
-      else if (event.type === 'end') {
+      if (event.type === 'start') {
+        release(event.job.seq);
+        held.set(event.job.seq, {
+          stdout: new HeldText(context.budget),
+          stderr: new HeldText(context.budget),
+        });
+      } else if (event.type === 'output') {
+        held.get(event.job.seq)?.[event.stream].add(`${context.show(event.stream, event.line)}\n`);
+      } else if (event.type === 'end') {
         const job = event.report;
         const lines = held.get(job.seq);
-        held.delete(job.seq);
-        if (job.stage === 'skipped') return;
-        const seconds = (job.durationMs / 1000).toFixed(2);
-        const label = context.label(job.target ?? '-', job.seq);
-        screen.out(colors.dim(`── ${label}: ${describeOutcome(job, colors)} in ${seconds}s ──\n`));
-        if (lines?.stdout.length) screen.out(`${lines.stdout.join('\n')}\n`);
-        if (lines?.stderr.length) screen.err(`${lines.stderr.join('\n')}\n`);
+        if (job.stage !== 'skipped') {
+          const seconds = (job.durationMs / 1000).toFixed(2);
+          const label = context.label(job.target ?? '-', job.seq);
+          screen.out(colors.dim(`── ${label}: ${describeOutcome(job, colors)} in ${seconds}s ──\n`));
+          lines?.stdout.replay((chunk) => screen.out(chunk));
+          lines?.stderr.replay((chunk) => screen.err(chunk));
+        }
+        release(job.seq);
       }
     },
     finish() {},
+    dispose() {
+      for (const seq of [...held.keys()]) release(seq);
+    },
   };
 }

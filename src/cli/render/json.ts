@@ -21,8 +21,15 @@ export function createJsonOutput(context: RenderContext): OutputRenderer {
         case 'target-down':
           record = { type: event.type, target: event.target, error: event.error.message };
           break;
+        case 'output': {
+          // The most frequent record by far: built field by field (a rest spread costs several times more).
+          const { type, target, stream, line, cut, job } = event;
+          record = cut
+            ? { type, target, stream, line, cut, seq: job.seq, args: job.args }
+            : { type, target, stream, line, seq: job.seq, args: job.args };
+          break;
+        }
         case 'start':
-        case 'output':
         case 'retry':
         case 'skip': {
           const { job, ...rest } = event;
@@ -35,5 +42,6 @@ export function createJsonOutput(context: RenderContext): OutputRenderer {
       screen.out(`${JSON.stringify(record)}\n`);
     },
     finish() {},
+    dispose() {},
   };
 }

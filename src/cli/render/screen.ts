@@ -1,33 +1,53 @@
 import type { CliIo } from '../io.js';
+import { Sink } from './sink.js';
 
 const CLEAR_LINE = '\r\x1b[K';
 
 /**
  * Writes whole lines to stdout and stderr, and keeps a live status line at the bottom of a terminal's
  * stderr: the status is cleared before other text is written and redrawn on the next `draw()`, so output
- * never mixes with it.
+ * never mixes with it. What a slow reader has not taken waits in a temporary file, not in memory (see Sink).
  */
 export class Screen {
   #status = '';
   #shown = false;
-  /** Set once stdout's reader went away: what is left for stdout is dropped. */
-  stdoutClosed = false;
+  #stdoutClosed = false;
+  readonly #stdout: Sink;
+  readonly #stderr: Sink;
 
   constructor(
     private readonly io: CliIo,
     /** Draw a status line (a terminal only). */
     private readonly live: boolean,
-  ) {}
-
-  out(text: string): void {
-    if (this.stdoutClosed) return;
-    this.#hide();
-    this.io.stdout.write(text);
+  ) {
+    this.#stdout = new Sink(io.stdout);
+    this.#stderr = new Sink(io.stderr);
   }
 
-  err(text: string): void {
+  /** Set once stdout's reader went away: what is left for stdout is dropped. */
+  get stdoutClosed(): boolean {
+    return this.#stdoutClosed;
+  }
+
+  set stdoutClosed(closed: boolean) {
+    this.#stdoutClosed = closed;
+    if (closed) this.#stdout.drop();
+  }
+
+  out(text: string | Buffer): void {
+    if (this.#stdoutClosed) return;
     this.#hide();
-    this.io.stderr.write(text);
+    this.#stdout.write(text);
+  }
+
+  err(text: string | Buffer): void {
+    this.#hide();
+    this.#stderr.write(text);
+  }
+
+  /** Settles once everything written so far has been handed to stdout and stderr. */
+  flushed(): Promise<void> {
+    return Promise.all([this.#stdout.flushed(), this.#stderr.flushed()]).then(() => {});
   }
 
   /** Sets the status line; it is drawn by `draw()`. */
@@ -39,7 +59,7 @@ export class Screen {
 
   draw(): void {
     if (!this.live || this.#status === '') return;
-    this.io.stderr.write(`${CLEAR_LINE}${this.#status}`);
+    this.#stderr.write(`${CLEAR_LINE}${this.#status}`);
     this.#shown = true;
   }
 
@@ -51,7 +71,7 @@ export class Screen {
 
   #hide(): void {
     if (!this.#shown) return;
-    this.io.stderr.write(CLEAR_LINE);
+    this.#stderr.write(CLEAR_LINE);
     this.#shown = false;
   }
 }

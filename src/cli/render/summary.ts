@@ -3,6 +3,8 @@ import { describeOutcome } from './group.js';
 import type { Palette, Screen } from './screen.js';
 
 const LISTED = 20;
+/** Longest command shown in the summary; a longer one is cut with an ellipsis. */
+const SHOWN_COMMAND = 200;
 
 /** Keeps what the summary lists about failed jobs: the first 20, each with its last stderr line. */
 export class FailureLog {
@@ -37,6 +39,8 @@ export function printSummary(
     /** Why the run was stopped from outside, if it was. */
     readonly interrupted: 'interrupted' | 'stdout closed' | undefined;
     readonly label: (target: string, seq: number) => string;
+    /** A job's output line as it may be shown on stderr. */
+    readonly show: (line: string) => string;
   },
 ): void {
   const { counts } = report;
@@ -63,11 +67,17 @@ export function printSummary(
   for (const { job, lastError } of log.failures) {
     const where = context.label(job.target ?? '-', job.seq);
     const attempts = `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`;
-    const detail = lastError ? `: ${lastError.slice(0, 200)}` : '';
+    const detail = lastError ? `: ${context.show(shorten(lastError))}` : '';
     screen.err(
-      `  ${describeOutcome(job, colors)} ${where} [${job.stage}, ${attempts}, ${(job.durationMs / 1000).toFixed(2)}s] ${colors.dim(job.command)}${detail}\n`,
+      `  ${describeOutcome(job, colors)} ${where} [${job.stage}, ${attempts}, ${(job.durationMs / 1000).toFixed(2)}s] ${colors.dim(context.show(shorten(job.command)))}${detail}\n`,
     );
   }
   const unlisted = counts.total - counts.ok - counts.skipped - log.failures.length;
   if (unlisted > 0) screen.err(`  … and ${unlisted} more\n`);
+}
+
+/** `text` cut to SHOWN_COMMAND characters, with `…` and how much was left out. */
+function shorten(text: string): string {
+  if (text.length <= SHOWN_COMMAND) return text;
+  return `${text.slice(0, SHOWN_COMMAND)}… (${text.length - SHOWN_COMMAND} more characters)`;
 }

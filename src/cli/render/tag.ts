@@ -13,9 +13,11 @@ export function createTagOutput(context: RenderContext): OutputRenderer {
     onEvent(event) {
       if (event.type !== 'output') return;
       const prefix = colors.cyan(`${context.label(event.target, event.job.seq)}:`);
-      if (event.stream === 'stdout') screen.out(`${prefix} ${event.line}\n`);
-      else screen.err(`${prefix} ${event.line}\n`);
+      const line = context.show(event.stream, event.line);
+      if (event.stream === 'stdout') screen.out(`${prefix} ${line}\n`);
+      else screen.err(`${prefix} ${line}\n`);
     },
     finish() {},
+    dispose() {},
   };
 }

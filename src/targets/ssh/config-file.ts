@@ -19,7 +19,7 @@ function globToRegExp(pattern: string): RegExp {
 }
 
 /** The files an `Include` word names: `*` and `?` are expanded in the last path component, sorted. */
-function expandInclude(word: string, baseDir: string): string[] {
+export function expandInclude(word: string, baseDir: string): string[] {
   const path = resolve(baseDir, expandHome(word));
   const name = basename(path);
   if (!/[*?]/.test(name)) return existsSync(path) ? [path] : [];

@@ -197,7 +197,19 @@ export class SshTransport implements WrapperTransport {
     channel.on('data', handlers.onStdout);
     channel.stderr.on('data', handlers.onStderr);
     channel.on('error', () => {});
-    channel.once('close', handlers.onClose);
+    // The agent's exit ends it even while a command it ran holds the channel's output open (the agent was
+    // killed); ssh2 may report the exit only with the close.
+    let ended = false;
+    const onEnd = (): void => {
+      if (ended) return;
+      ended = true;
+      handlers.onClose();
+    };
+    channel.once('exit', () => {
+      onEnd();
+      channel.close();
+    });
+    channel.once('close', onEnd);
     let release: (() => void) | undefined;
     return {
       write: (data) => void channel.write(data),
