@@ -17,6 +17,8 @@ export interface FlagSpec {
   readonly commands: readonly CommandName[];
   /** Allowed values, checked by the parser and listed in `--help`. */
   readonly choices?: readonly string[];
+  /** May be given more than once; the parsed value is the list of values. */
+  readonly repeatable?: boolean;
 }
 
 /** The flags after parsing (values still text; `options.ts` checks and converts them once). */
@@ -54,6 +56,14 @@ export interface CliFlags {
   readonly lease?: string;
   readonly journal?: string;
   readonly verbose?: boolean;
+  readonly stdin?: boolean;
+  readonly results?: string;
+  readonly keepOrder?: boolean;
+  readonly tagstring?: string;
+  readonly delay?: string;
+  readonly env?: readonly string[];
+  readonly secret?: readonly string[];
+  readonly allowInsecure?: boolean;
 }
 
 const RUNS: readonly CommandName[] = ['run', 'jobs', 'push', 'pull'];
@@ -64,6 +74,30 @@ const QUEUE: readonly CommandName[] = ['jobs', 'worker', 'status', 'results', 'c
 
 /** Every flag of the CLI. */
 export const FLAGS: readonly FlagSpec[] = [
+  {
+    key: 'env',
+    long: 'env',
+    value: 'name',
+    repeatable: true,
+    commands: ['run', 'jobs', 'worker'],
+    description:
+      "pass this variable's value here to every command (NAME=value sets it); it travels off every argv and shows as *** in output, logs and errors (repeatable)",
+  },
+  {
+    key: 'secret',
+    long: 'secret',
+    value: 'name',
+    repeatable: true,
+    commands: ['run', 'jobs', 'worker'],
+    description:
+      'the value of this variable here is secret: it shows as *** in output, logs and errors (it is not passed on; that is --env) (repeatable)',
+  },
+  {
+    key: 'allowInsecure',
+    long: 'allow-insecure',
+    commands: ALL,
+    description: 'let the inventory turn off host-key checking (hostKeyPolicy: insecure) or hold passwords',
+  },
   {
     key: 'inventory',
     long: 'inventory',
@@ -163,6 +197,43 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'file',
     commands: [...RUNS, 'results'],
     description: "append one line per finished job to file, in GNU parallel's joblog format",
+  },
+  {
+    key: 'stdin',
+    long: 'stdin',
+    commands: ['run', 'jobs'],
+    description:
+      "send fanout's stdin to every job's command (pssh -I); read once, spooled to a temp file when over 8 MiB",
+  },
+  {
+    key: 'results',
+    long: 'results',
+    value: 'dir',
+    commands: RUNS,
+    description:
+      'write each job’s output to dir/<target> (run, push, pull) or dir/<job number> (jobs): stdout, stderr as they arrive, exit when it ends',
+  },
+  {
+    key: 'keepOrder',
+    long: 'keep-order',
+    short: 'k',
+    commands: RUNS,
+    description: 'print output in input order (jobs after the oldest running one wait until it ends)',
+  },
+  {
+    key: 'tagstring',
+    long: 'tagstring',
+    value: 'template',
+    commands: RUNS,
+    description:
+      'label output lines with template instead of the target: {target}, {#}, {}, {.}, {/}, {//}, {/.}, {1} … (default: the target, and #n for jobs)',
+  },
+  {
+    key: 'delay',
+    long: 'delay',
+    value: 'duration',
+    commands: RUNS,
+    description: "wait this long between two job starts: seconds, or '500ms', '2s' (default: 0)",
   },
   { key: 'resume', long: 'resume', commands: RUNS, description: 'skip the jobs the --joblog file records' },
   {

@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { SpawnError } from '../errors.js';
 import { AgentPool } from './remote/agent-pool.js';
 import type { AgentChannel, AgentHandlers } from './remote/agent.js';
-import { AGENT_SCRIPT } from './remote/scripts.js';
+import { AGENT_LAUNCH } from './remote/scripts.js';
 import type { ExitStatus, RunningCommand, SpawnRequest, Target } from './target.js';
 
 /** Options of a local target. */
@@ -128,7 +128,7 @@ export class LocalTarget implements Target {
   }
 
   #openAgent(handlers: AgentHandlers): AgentChannel {
-    const child = spawn('/bin/sh', ['-c', AGENT_SCRIPT], {
+    const child = spawn('/bin/sh', ['-c', AGENT_LAUNCH], {
       env: this.#agentEnv,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -139,18 +139,16 @@ export class LocalTarget implements Target {
     stdin.on('error', () => {});
     stdout.on('data', handlers.onStdout);
     stderr.on('data', handlers.onStderr);
-    let ends = 0;
+    // The agent's end, not its pipes' (a command it ran may hold them open after it died), ends it; a
+    // failed spawn emits no exit.
+    let ended = false;
     const onEnd = (): void => {
-      if (++ends === 3) handlers.onClose();
+      if (ended) return;
+      ended = true;
+      handlers.onClose();
     };
-    stdout.once('close', onEnd);
-    stderr.once('close', onEnd);
     child.once('exit', onEnd);
-    child.once('error', () => {
-      // A failed spawn emits no exit: end here.
-      ends = 2;
-      onEnd();
-    });
+    child.once('error', onEnd);
     return {
       write: (data) => void stdin.write(data),
       close: () => stdin.end(),

@@ -3,6 +3,7 @@ import {
   distribute,
   jobsToSkip,
   readJoblog,
+  redactSecrets,
   type FleetEvent,
   type FleetOptions,
 } from '../../index.js';
@@ -119,6 +120,12 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
     options.pipe !== undefined ||
     sources.length === 0 ||
     sources.some((source) => source.kind === 'file' && source.path === '-');
+  if (readsStdin && flags.stdin) {
+    throw usageError(
+      '--stdin',
+      'stdin already holds the jobs’ input: give the arguments after `:::` instead',
+    );
+  }
   if (readsStdin && (io.stdin as { isTTY?: boolean }).isTTY) {
     throw usageError('jobs', 'no arguments: give them after `:::`, or pipe one per line on stdin');
   }
@@ -140,6 +147,9 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (queued && input.selection.length > 0) {
     throw usageError('--queue', 'a queued run takes no selection: each `fanout worker` selects its targets');
   }
+  if (queued && flags.env !== undefined) {
+    throw usageError('--env', 'a queued run takes no environment: give --env to each `fanout worker`');
+  }
   if (queued && plan.template.usesSlot) {
     throw usageError('--queue', '{%} (the job slot) is not known when a run is queued');
   }
@@ -151,7 +161,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   const stream = plan.jobs(io.stdin, plan.template.usesSlot ? slotTracker.take : undefined);
 
   if (settings.dryRun) {
-    for await (const job of stream) io.stdout.write(`#${job.seq}\t${job.command}\n`);
+    for await (const job of stream) io.stdout.write(`#${job.seq}\t${redactSecrets(job.command)}\n`);
     return 0;
   }
   if (queued) {
@@ -177,6 +187,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
       total: plan.total,
       label: (target, seq) => `${target} #${seq}`,
       collapseLabel: (_target, seq) => `#${seq}`,
+      resultsName: (_target, seq) => String(seq),
       start: (fleetOptions: Partial<FleetOptions>) =>
         distribute(jobs, members, {
           ...fleetOptions,

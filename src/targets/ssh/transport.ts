@@ -3,7 +3,7 @@ import { ConnectionError } from '../../errors.js';
 import { quote } from '../../internal/quote.js';
 import type { AgentChannel, AgentHandlers } from '../remote/agent.js';
 import type { WrapperExec, WrapperTransport } from '../remote/dedicated.js';
-import { AGENT_SCRIPT, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
+import { AGENT_LAUNCH, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
 import type { ExitStatus } from '../target.js';
 import type { Connection } from './connection.js';
 import { SshFailure, toConnectionError } from './failure.js';
@@ -30,7 +30,7 @@ const SSH_SIGNALS = new Set([
 const MAX_REQUEUES = 3;
 /** The login shell hands over to `/bin/sh` at once: the scripts never depend on the login shell. */
 const WRAPPER_LINE = `exec /bin/sh -c ${quote(WRAPPER_SCRIPT)}`;
-const AGENT_LINE = `exec /bin/sh -c ${quote(AGENT_SCRIPT)}`;
+const AGENT_LINE = `exec /bin/sh -c ${quote(AGENT_LAUNCH)}`;
 
 function toStatus(code: unknown, signal: unknown): ExitStatus | undefined {
   if (typeof code === 'number') return { exitCode: code, signal: null };
@@ -197,7 +197,19 @@ export class SshTransport implements WrapperTransport {
     channel.on('data', handlers.onStdout);
     channel.stderr.on('data', handlers.onStderr);
     channel.on('error', () => {});
-    channel.once('close', handlers.onClose);
+    // The agent's exit ends it even while a command it ran holds the channel's output open (the agent was
+    // killed); ssh2 may report the exit only with the close.
+    let ended = false;
+    const onEnd = (): void => {
+      if (ended) return;
+      ended = true;
+      handlers.onClose();
+    };
+    channel.once('exit', () => {
+      onEnd();
+      channel.close();
+    });
+    channel.once('close', onEnd);
     let release: (() => void) | undefined;
     return {
       write: (data) => void channel.write(data),

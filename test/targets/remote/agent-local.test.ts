@@ -1,0 +1,4 @@
+import { describeAgents } from './agent-suite.js';
+import { localCase } from './targets.js';
+
+describeAgents(localCase());

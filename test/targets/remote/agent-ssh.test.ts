@@ -1,0 +1,4 @@
+import { describeAgents } from './agent-suite.js';
+import { sshCase } from './targets.js';
+
+describeAgents(sshCase(5));
