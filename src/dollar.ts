@@ -1,3 +1,4 @@
+import { Secret } from './internal/secrets.js';
 import { parallel } from './shell/parallel.js';
 import { createShell, type Shell } from './shell/shell.js';
 import { localTarget } from './targets/local.js';
@@ -16,6 +17,14 @@ export type KindShells = {
 /** The root shell: local commands, a shell per target kind, and the parallel helpers. */
 export interface RootShell extends Shell, KindShells {
   readonly parallel: typeof parallel;
+  /**
+   * Marks a value as secret: interpolated into a command it reaches the command through an environment
+   * variable (never on an argv), and wherever fanout prints or logs it shows as `***`.
+   *
+   * @example
+   * await $`mysql -p${$.secret(password)} -e 'select 1'`;
+   */
+  readonly secret: (value: string) => Secret;
 }
 
 const kindShells = Object.fromEntries(
@@ -32,4 +41,7 @@ const kindShells = Object.fromEntries(
  * const files = await $`ls ${directory}`.lines();
  * await $.ssh('deploy@web1')`systemctl restart ${service}`;
  */
-export const $: RootShell = Object.assign(createShell(localTarget), kindShells, { parallel });
+export const $: RootShell = Object.assign(createShell(localTarget), kindShells, {
+  parallel,
+  secret: (value: string) => new Secret(value),
+});

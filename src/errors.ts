@@ -1,3 +1,4 @@
+import { redactSecrets } from './internal/secrets.js';
 import type { ProcessResultFields } from './shell/result.js';
 
 /**
@@ -50,8 +51,9 @@ export class FanoutError extends Error {
   readonly target: string | undefined;
   readonly command: string | undefined;
 
+  /** Registered secrets (see `registerSecret`) in `message` show as `***`. */
   constructor(message: string, options: FanoutErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code;
     this.target = options.target;
     this.command = options.command;

@@ -5,6 +5,7 @@ export { ProcessResult, type ProcessResultFields } from './shell/result.js';
 export { within, type ShellOptions } from './shell/options.js';
 export { parseDuration, type Duration } from './internal/duration.js';
 export { quote } from './internal/quote.js';
+export { Secret, registerSecret, redactSecrets, hasSecrets } from './internal/secrets.js';
 export type { ParallelCommand, ParallelOptions, ParallelFailure, SettledCommands } from './shell/parallel.js';
 export { createShellWorker, type ShellTask } from './shell/workers.js';
 export {

@@ -25,6 +25,7 @@ describe('exports', () => {
         "ProcessResult",
         "ProgressTracker",
         "RoundRobinDistributor",
+        "Secret",
         "SpawnError",
         "TARGET_KINDS",
         "TaskBatcher",
@@ -58,6 +59,7 @@ describe('exports', () => {
         "formatProgressLine",
         "getSshPoolStats",
         "getTargetKind",
+        "hasSecrets",
         "isThresholdReached",
         "jobsToSkip",
         "kindOf",
@@ -80,6 +82,8 @@ describe('exports', () => {
         "pickLeastLoaded",
         "quote",
         "readJoblog",
+        "redactSecrets",
+        "registerSecret",
         "resolveFleetOptions",
         "resolveTarget",
         "retry",
@@ -99,13 +103,14 @@ describe('exports', () => {
     for (const name of Object.keys(parallel)) expect(fanout).toHaveProperty(name);
   });
 
-  it('gives $ its targets and $.parallel', () => {
+  it('gives $ its targets, $.parallel and $.secret', () => {
     expect(Object.keys(fanout.$).sort()).toEqual([
       'docker',
       'k8s',
       'parallel',
       'raw',
       'run',
+      'secret',
       'ssh',
       'target',
     ]);

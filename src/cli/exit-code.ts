@@ -1,4 +1,4 @@
-import { FanoutError, type FleetCounts } from '../index.js';
+import { FanoutError, redactSecrets, type FleetCounts } from '../index.js';
 
 /** Exit statuses of the CLI, documented in `--help` and the README. */
 export const EXIT = {
@@ -42,8 +42,7 @@ export function exitCodeForError(error: unknown, stderr: NodeJS.WritableStream):
     stderr.write(`fanout: ${error.message}\n`);
     return EXIT.usage;
   }
-  stderr.write(
-    `fanout: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  stderr.write(`fanout: internal error: ${redactSecrets(text)}\n`);
   return EXIT.usage;
 }

@@ -17,6 +17,8 @@ export interface FlagSpec {
   readonly commands: readonly CommandName[];
   /** Allowed values, checked by the parser and listed in `--help`. */
   readonly choices?: readonly string[];
+  /** May be given more than once; the parsed value is the list of values. */
+  readonly repeatable?: boolean;
 }
 
 /** The flags after parsing (values still text; `options.ts` checks and converts them once). */
@@ -54,6 +56,9 @@ export interface CliFlags {
   readonly lease?: string;
   readonly journal?: string;
   readonly verbose?: boolean;
+  readonly env?: readonly string[];
+  readonly secret?: readonly string[];
+  readonly allowInsecure?: boolean;
 }
 
 const RUNS: readonly CommandName[] = ['run', 'jobs', 'push', 'pull'];
@@ -64,6 +69,30 @@ const QUEUE: readonly CommandName[] = ['jobs', 'worker', 'status', 'results', 'c
 
 /** Every flag of the CLI. */
 export const FLAGS: readonly FlagSpec[] = [
+  {
+    key: 'env',
+    long: 'env',
+    value: 'name',
+    repeatable: true,
+    commands: ['run', 'jobs', 'worker'],
+    description:
+      "pass this variable's value here to every command (NAME=value sets it); it travels off every argv and shows as *** in output, logs and errors (repeatable)",
+  },
+  {
+    key: 'secret',
+    long: 'secret',
+    value: 'name',
+    repeatable: true,
+    commands: ['run', 'jobs', 'worker'],
+    description:
+      'the value of this variable here is secret: it shows as *** in output, logs and errors (it is not passed on; that is --env) (repeatable)',
+  },
+  {
+    key: 'allowInsecure',
+    long: 'allow-insecure',
+    commands: ALL,
+    description: 'let the inventory turn off host-key checking (hostKeyPolicy: insecure) or hold passwords',
+  },
   {
     key: 'inventory',
     long: 'inventory',

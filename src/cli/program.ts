@@ -113,6 +113,7 @@ function buildProgram(
       const names = `${flag.short ? `-${flag.short}, ` : ''}--${flag.long}${value}`;
       const option = new Option(names, flag.description);
       if (flag.choices) option.choices(flag.choices);
+      if (flag.repeatable) option.argParser((value: string, list?: string[]) => [...(list ?? []), value]);
       command.addOption(option);
     }
   }

@@ -22,7 +22,8 @@ function createTarget(spec: TargetSpec): Target {
 export function createTargets(specs: readonly TargetSpec[]): FleetTarget[] {
   return specs.map((spec) => {
     try {
-      return { name: spec.name, target: createTarget(spec), weight: spec.weight };
+      const env = spec.env && Object.keys(spec.env).length > 0 ? { env: spec.env } : {};
+      return { name: spec.name, target: createTarget(spec), weight: spec.weight, ...env };
     } catch (error) {
       throw new FanoutError(`${spec.source}: target \`${spec.name}\`: ${(error as Error).message}`, {
         code: 'INVENTORY_INVALID',

@@ -84,7 +84,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     target: member.target,
     command: job.command,
     cwd: undefined,
-    env: {},
+    env: member.env ?? {},
     stdin: job.stdin,
     timeoutMs: request.timeoutMs,
     killGraceMs: request.killGraceMs,

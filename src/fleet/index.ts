@@ -36,6 +36,7 @@ export {
   loadInventory,
   parseInventory,
   type Inventory,
+  type InventoryOptions,
   type TargetKind,
   type TargetSpec,
 } from './inventory.js';

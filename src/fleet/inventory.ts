@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { FanoutError } from '../errors.js';
+import { maskUriPassword, URI_PASSWORD_REFUSED } from '../internal/secrets.js';
 import { parseAnsibleIni } from './inventory-ansible.js';
 import { parseAnsibleYaml } from './inventory-ansible-yaml.js';
 import { detectInventoryFormat } from './inventory-format.js';
@@ -26,6 +27,8 @@ export interface TargetSpec {
   readonly options: Readonly<Record<string, unknown>>;
   /** The inventory's `defaults.<kind>`; the URI wins over them. */
   readonly defaults: Readonly<Record<string, unknown>>;
+  /** Variables added to every command's environment on the target: `defaults.env` under its own `env`. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Where it was declared: `fanout.yaml:12`, or `command line`. */
   readonly source: string;
 }
@@ -40,6 +43,16 @@ export interface Inventory {
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** How an inventory is read. */
+export interface InventoryOptions {
+  /**
+   * Accept options that weaken security (`hostKeyPolicy: insecure`, a `password` in the file): the command
+   * line's `--allow-insecure`. Default: false, and such options are an error naming the file and line.
+   */
+  readonly allowInsecure?: boolean;
+}
 
 /**
  * The kind of a target URI, or undefined when it is not one.
@@ -58,7 +71,10 @@ function optionKeysOf(kind: TargetKind): readonly string[] {
 
 class InventoryReader {
   readonly #lines = new LineCounter();
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    readonly allowInsecure: boolean,
+  ) {}
 
   get lineCounter(): LineCounter {
     return this.#lines;
@@ -99,9 +115,36 @@ class InventoryReader {
           `\`${key}\` of ${what} must be a string, number or boolean`,
         );
       }
+      const row = getTargetKind(kind);
+      const risk = row && 'insecureOption' in row ? row.insecureOption(key, value) : undefined;
+      if (risk !== undefined && !this.allowInsecure) {
+        this.fail(
+          pair.key as Node,
+          `\`${key}\` of ${what} ${risk}; an inventory may set it only when the command line says --allow-insecure`,
+        );
+      }
       options[key] = value;
     }
     return options;
+  }
+
+  /** An `env:` mapping of variable names to strings. */
+  env(node: unknown, at: Node, what: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const pair of this.map(node, `\`env\` of ${what}`, at).items) {
+      const name = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!ENV_NAME.test(name))
+        this.fail(pair.key as Node, `\`${name}\` in \`env\` of ${what} is not an environment variable name`);
+      const value = isScalar(pair.value) ? pair.value.value : undefined;
+      if (value === undefined || value === null || typeof value === 'object') {
+        this.fail(
+          (pair.value as Node) ?? (pair.key as Node),
+          `\`env.${name}\` of ${what} must be a string, number or boolean`,
+        );
+      }
+      env[name] = String(value);
+    }
+    return env;
   }
 }
 
@@ -111,8 +154,8 @@ class InventoryReader {
  * @example
  * const inventory = parseInventory('targets:\n  alpha: local\n  web1: ssh://deploy@10.0.0.1\n', 'fanout.yaml');
  */
-export function parseInventory(text: string, file: string): Inventory {
-  const reader: InventoryReader = new InventoryReader(file);
+export function parseInventory(text: string, file: string, options: InventoryOptions = {}): Inventory {
+  const reader: InventoryReader = new InventoryReader(file, options.allowInsecure ?? false);
   const document = parseDocument(text, {
     lineCounter: reader.lineCounter,
     uniqueKeys: true,
@@ -133,11 +176,13 @@ export function parseInventory(text: string, file: string): Inventory {
 
   const defaults = new Map<TargetKind, Record<string, unknown>>();
   let defaultWeight = 1;
+  let defaultEnv: Record<string, string> = {};
   const defaultsNode = root.get('defaults', true);
   if (defaultsNode !== undefined) {
     for (const pair of reader.map(defaultsNode, '`defaults`', root).items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (key === 'weight') defaultWeight = readWeight(reader, pair.value as Node);
+      else if (key === 'env') defaultEnv = reader.env(pair.value, pair.key as Node, 'defaults');
       else if (getTargetKind(key)) {
         const kind = key as TargetKind;
         defaults.set(
@@ -152,7 +197,7 @@ export function parseInventory(text: string, file: string): Inventory {
       } else
         reader.fail(
           pair.key as Node,
-          `unknown key \`${key}\` in defaults (expected weight, ${TARGET_KINDS.map((row) => row.scheme).join(', ')})`,
+          `unknown key \`${key}\` in defaults (expected weight, env, ${TARGET_KINDS.map((row) => row.scheme).join(', ')})`,
         );
     }
   }
@@ -165,18 +210,25 @@ export function parseInventory(text: string, file: string): Inventory {
     const name = isScalar(pair.key) ? String(pair.key.value) : '';
     if (!NAME.test(name))
       reader.fail(keyNode, `target name \`${name}\` must be letters, digits, '_', '.', '-'`);
-    let uri: unknown;
     let weight = defaultWeight;
+    let env = defaultEnv;
     let own: Record<string, unknown> = {};
     let kind: TargetKind | undefined;
-    if (isScalar(pair.value)) uri = pair.value.value;
-    else if (isMap(pair.value)) {
-      const map = pair.value;
-      uri = map.get('uri');
+    const map = isMap(pair.value) ? pair.value : undefined;
+    if (!map && !isScalar(pair.value))
+      reader.fail(keyNode, `target \`${name}\` must be a URI or a mapping with \`uri\``);
+    const uriNode = ((map ? map.get('uri', true) : pair.value) as Node | undefined) ?? keyNode;
+    const uri: unknown = isScalar(uriNode) ? uriNode.value : undefined;
+    const masked = typeof uri === 'string' ? maskUriPassword(uri) : undefined;
+    if (masked !== undefined)
+      reader.fail(uriNode, `target \`${name}\` (\`${masked}\`): ${URI_PASSWORD_REFUSED}`);
+    if (map) {
       kind = typeof uri === 'string' ? kindOf(uri) : undefined;
       if (map.has('weight')) weight = readWeight(reader, map.get('weight', true) as Node);
-      if (kind) own = reader.options(kind, map, ['uri', 'weight'], `target \`${name}\``);
-    } else reader.fail(keyNode, `target \`${name}\` must be a URI or a mapping with \`uri\``);
+      if (map.has('env'))
+        env = { ...defaultEnv, ...reader.env(map.get('env', true), keyNode, `target \`${name}\``) };
+      if (kind) own = reader.options(kind, map, ['uri', 'weight', 'env'], `target \`${name}\``);
+    }
     kind ??= typeof uri === 'string' ? kindOf(uri) : undefined;
     if (!kind) {
       reader.fail(
@@ -191,11 +243,29 @@ export function parseInventory(text: string, file: string): Inventory {
       weight,
       options: own,
       defaults: defaults.get(kind) ?? {},
+      env,
       source: reader.where(keyNode),
     });
   }
 
-  return { file, targets, groups: readGroups(reader, root, targets) };
+  return refuseBuiltInNames({ file, targets, groups: readGroups(reader, root, targets) });
+}
+
+/**
+ * Refuses an inventory, of any format, that names a target as a built-in one (`local`), which would then
+ * stand for another machine; the error names where the target is declared.
+ */
+function refuseBuiltInNames(inventory: Inventory): Inventory {
+  for (const spec of inventory.targets.values()) {
+    const builtIn = findTargetKind(spec.name);
+    if (builtIn) {
+      throw new FanoutError(
+        `${spec.source}: target name \`${spec.name}\` is built in (always ${builtIn.summary}); choose another name`,
+        { code: 'INVENTORY_INVALID' },
+      );
+    }
+  }
+  return inventory;
 }
 
 function readWeight(reader: InventoryReader, node: Node): number {
@@ -315,7 +385,7 @@ export function unknownMessage(what: string, name: string, candidates: Iterable<
  * @example
  * const inventory = loadInventory('examples/fanout.yaml');
  */
-export function loadInventory(file: string): Inventory {
+export function loadInventory(file: string, options: InventoryOptions = {}): Inventory {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -325,12 +395,13 @@ export function loadInventory(file: string): Inventory {
       cause: error,
     });
   }
-  // Ansible inventories and ssh_config files have readers of their own (src/fleet/inventory-*.ts).
+  // Ansible inventories and ssh_config files have readers of their own (src/fleet/inventory-*.ts); they
+  // read no option that weakens security.
   const readers = {
-    fanout: parseInventory,
+    fanout: (text: string, file: string) => parseInventory(text, file, options),
     'ansible-ini': parseAnsibleIni,
     'ansible-yaml': parseAnsibleYaml,
     'ssh-config': parseSshConfigInventory,
   };
-  return readers[detectInventoryFormat(text, file)](text, file);
+  return refuseBuiltInNames(readers[detectInventoryFormat(text, file)](text, file));
 }

@@ -7,11 +7,19 @@ export interface FleetTarget {
   readonly target: Target;
   /** Relative capacity: a member of weight 2 gets twice the jobs and slots of one of weight 1. Default: 1. */
   readonly weight: number;
+  /** Variables added to the environment of every job on this member (never on an argv). Default: none. */
+  readonly env?: Readonly<Record<string, string>> | undefined;
 }
 
-/** A member as callers give it: a bare target, or a target with a name and weight. */
+/** A member as callers give it: a bare target, or a target with a name, weight and environment. */
 export type FleetMember =
-  Target | { readonly name?: string; readonly target: Target; readonly weight?: number };
+  | Target
+  | {
+      readonly name?: string;
+      readonly target: Target;
+      readonly weight?: number;
+      readonly env?: Readonly<Record<string, string>>;
+    };
 
 function isTarget(value: unknown): value is Target {
   return (
@@ -51,6 +59,15 @@ export function normalizeMembers(members: readonly FleetMember[]): FleetTarget[]
       );
     }
     names.add(name);
-    return { name, target: entry.target, weight };
+    const env = 'env' in entry ? entry.env : undefined;
+    if (
+      env !== undefined &&
+      (typeof env !== 'object' ||
+        env === null ||
+        Object.values(env).some((value) => typeof value !== 'string'))
+    ) {
+      throw new TypeError(`Expected \`targets[${index}].env\` to be an object of strings`);
+    }
+    return { name, target: entry.target, weight, ...(env === undefined ? {} : { env }) };
   });
 }

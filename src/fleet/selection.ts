@@ -1,4 +1,5 @@
 import { FanoutError } from '../errors.js';
+import { maskUriPassword, URI_PASSWORD_REFUSED } from '../internal/secrets.js';
 import { kindOf, unknownMessage, type Inventory, type TargetSpec } from './inventory.js';
 
 /**
@@ -42,6 +43,8 @@ function globToRegExp(glob: string): RegExp {
 
 /** A target named directly by its URI on the command line. */
 function direct(uri: string): TargetSpec {
+  const masked = maskUriPassword(uri);
+  if (masked !== undefined) throw usage(`target \`${masked}\`: ${URI_PASSWORD_REFUSED}`);
   const kind = kindOf(uri)!;
   return { name: uri, uri, kind, weight: 1, options: {}, defaults: {}, source: 'command line' };
 }

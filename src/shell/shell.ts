@@ -31,11 +31,14 @@ function isTemplate(value: unknown): value is TemplateStringsArray {
  */
 export function createShell(target: Target, bound: Partial<ShellOptions> = {}): Shell {
   validateShellOptions(bound);
-  const create = (command: string): ProcessPromise => {
-    return new ProcessPromise(target, command, combineOptions(scopedOptions(), bound));
+  const create = (command: string, secrets: Record<string, string> = {}): ProcessPromise => {
+    return new ProcessPromise(target, command, combineOptions(scopedOptions(), bound, { env: secrets }));
   };
   function shell(first: TemplateStringsArray | Partial<ShellOptions>, ...values: readonly unknown[]) {
-    if (isTemplate(first)) return create(buildCommand(first, values));
+    if (isTemplate(first)) {
+      const secrets: Record<string, string> = {};
+      return create(buildCommand(first, values, secrets), secrets);
+    }
     validateShellOptions(first);
     return createShell(target, combineOptions(bound, first));
   }

@@ -4,7 +4,7 @@ import { SpawnError } from '../errors.js';
 import { validateOptions } from '../internal/validate.js';
 import { AgentPool } from './remote/agent-pool.js';
 import type { AgentChannel, AgentHandlers } from './remote/agent.js';
-import { AGENT_SCRIPT } from './remote/scripts.js';
+import { AGENT_LAUNCH } from './remote/scripts.js';
 import type { ExitStatus, RunningCommand, SpawnRequest, Target } from './target.js';
 
 /** Options of a local target. */
@@ -144,7 +144,7 @@ export class LocalTarget implements Target {
   }
 
   #openAgent(handlers: AgentHandlers): AgentChannel {
-    const child = spawn('/bin/sh', ['-c', AGENT_SCRIPT], {
+    const child = spawn('/bin/sh', ['-c', AGENT_LAUNCH], {
       env: this.#agentEnv,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -21,6 +21,11 @@ export interface TargetKindRow<Options extends object = object, Normalized = unk
   readonly summary: string;
   /** Options an inventory may set on a target of the kind, and in `defaults.<scheme>`. */
   readonly optionKeys: readonly string[];
+  /**
+   * Why an option an inventory sets weakens security (`turns off host-key checking`), or undefined when it
+   * does not: such options need the command line's `--allow-insecure`. Default: none does.
+   */
+  readonly insecureOption?: (key: string, value: unknown) => string | undefined;
   /** A URI or the kind's short form (`user@host:port`) → options; throws on a malformed spec. */
   parseSpec(spec: string): Options;
   /** Checks options once and fills in what they imply; throws naming the bad option. */

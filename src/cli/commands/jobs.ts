@@ -3,6 +3,7 @@ import {
   distribute,
   jobsToSkip,
   readJoblog,
+  redactSecrets,
   type FleetEvent,
   type FleetOptions,
 } from '../../index.js';
@@ -132,6 +133,9 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (queued && input.selection.length > 0) {
     throw usageError('--queue', 'a queued run takes no selection: each `fanout worker` selects its targets');
   }
+  if (queued && flags.env !== undefined) {
+    throw usageError('--env', 'a queued run takes no environment: give --env to each `fanout worker`');
+  }
   if (queued && plan.template.usesSlot) {
     throw usageError('--queue', '{%} (the job slot) is not known when a run is queued');
   }
@@ -143,7 +147,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   const stream = plan.jobs(io.stdin, plan.template.usesSlot ? slotTracker.take : undefined);
 
   if (settings.dryRun) {
-    for await (const job of stream) io.stdout.write(`#${job.seq}\t${job.command}\n`);
+    for await (const job of stream) io.stdout.write(`#${job.seq}\t${redactSecrets(job.command)}\n`);
     return 0;
   }
   if (queued) {

@@ -50,8 +50,8 @@ export async function resultsCommand(input: CommandInput<CliFlags>): Promise<num
   }
   const queue = await openQueueFor(flags, io);
   const { loadRun, readAttempts } = await import('../../queue/index.js');
-  const joblog = flags.joblog === undefined ? undefined : openSync(flags.joblog, 'w');
-  const journal = flags.journal === undefined ? undefined : openSync(flags.journal, 'w');
+  const joblog = flags.joblog === undefined ? undefined : openSync(flags.joblog, 'w', 0o600);
+  const journal = flags.journal === undefined ? undefined : openSync(flags.journal, 'w', 0o600);
   try {
     if (!(await loadRun(queue.pool, runId))) {
       io.stderr.write(`fanout: no run ${runId} in the queue ${queue.source.label}\n`);

@@ -1,4 +1,4 @@
-import { createTargets, readJoblog, runOn, type FleetTarget } from '../../index.js';
+import { createTargets, readJoblog, redactSecrets, runOn, type FleetTarget } from '../../index.js';
 import type { CliFlags } from '../flags.js';
 import type { CliIo, CommandInput } from '../io.js';
 import { resolveSettings, type RunSettings } from '../options.js';
@@ -53,7 +53,7 @@ export async function runOnEveryMember(
   io: CliIo,
 ): Promise<number> {
   if (settings.dryRun) {
-    for (const member of members) io.stdout.write(`${member.name}\t${command}\n`);
+    for (const member of members) io.stdout.write(`${member.name}\t${redactSecrets(command)}\n`);
     return 0;
   }
   return runSession(

@@ -1,12 +1,43 @@
-import { loadInventory, selectTargets, type TargetSpec } from '../../index.js';
+import { loadInventory, registerSecret, selectTargets, type TargetSpec } from '../../index.js';
 import type { CliFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { inventoryPath } from '../options.js';
 import { usageError } from '../usage.js';
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The variables `--env` passes to every command (`NAME` takes this process's value, `NAME=value` sets one);
+ * each value, and each `--secret NAME` value, is registered as a secret. A name that is not set here is a
+ * USAGE error naming the flag; a value is never printed.
+ *
+ * @example
+ * commandEnv({ env: ['TOKEN', 'STAGE=prod'] }, process.env) // { TOKEN: '…', STAGE: 'prod' }
+ */
+export function commandEnv(flags: CliFlags, environment: NodeJS.ProcessEnv): Record<string, string> {
+  const lookup = (flag: string, name: string): string => {
+    if (!ENV_NAME.test(name)) throw usageError(flag, `expected a variable name, got \`${name}\``);
+    const value = environment[name];
+    if (value === undefined) throw usageError(flag, `\`${name}\` is not set in this environment`);
+    return value;
+  };
+  for (const name of flags.secret ?? []) registerSecret(lookup('--secret', name));
+  const env: Record<string, string> = {};
+  for (const given of flags.env ?? []) {
+    const split = given.indexOf('=');
+    const name = split < 0 ? given : given.slice(0, split);
+    if (split >= 0 && !ENV_NAME.test(name))
+      throw usageError('--env', `expected NAME or NAME=value, and \`${name}\` is not a variable name`);
+    env[name] = split < 0 ? lookup('--env', name) : given.slice(split + 1);
+    registerSecret(env[name]);
+  }
+  return env;
+}
+
 /**
  * Reads the inventory (when there is one) and resolves the selection; errors name the file and line, or
  * the unknown name with close matches. With `--verbose`, what the inventory reader ignored goes to stderr.
+ * `--env` variables (taken from `io.env`) are added to every target's own `env`.
  *
  * @example
  * const specs = resolveSelection(['@web'], { inventory: 'fanout.yaml' }, io);
@@ -14,10 +45,12 @@ import { usageError } from '../usage.js';
 export function resolveSelection(
   selection: readonly string[],
   flags: CliFlags,
-  io: Pick<CliIo, 'stderr'>,
+  io: Pick<CliIo, 'stderr' | 'env'>,
 ): TargetSpec[] {
+  const env = commandEnv(flags, io.env);
   const file = inventoryPath(flags);
-  const inventory = file === undefined ? undefined : loadInventory(file);
+  const inventory =
+    file === undefined ? undefined : loadInventory(file, { allowInsecure: flags.allowInsecure ?? false });
   if (flags.verbose && inventory?.ignored?.length) {
     io.stderr.write(
       `fanout: ${file} sets variables fanout ignores:\n${inventory.ignored.map((entry) => `  ${entry}\n`).join('')}`,
@@ -30,5 +63,7 @@ export function resolveSelection(
     .split(',')
     .filter((name) => name !== '')
     .map((name) => `!${name}`);
-  return selectTargets(inventory, [...selection, ...excluded]);
+  const specs = selectTargets(inventory, [...selection, ...excluded]);
+  if (Object.keys(env).length === 0) return specs;
+  return specs.map((spec) => ({ ...spec, env: { ...spec.env, ...env } }));
 }

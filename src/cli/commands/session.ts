@@ -1,4 +1,5 @@
 import {
+  hasSecrets,
   openJoblog,
   type FleetEvent,
   type FleetOptions,
@@ -10,6 +11,7 @@ import { setMaxListeners } from 'node:events';
 import { EXIT, exitCodeForRun } from '../exit-code.js';
 import type { CliIo } from '../io.js';
 import type { RunSettings } from '../options.js';
+import { redactEvent } from '../redact.js';
 import { showControls } from '../render/controls.js';
 import { createCutNotes } from '../render/cut-notes.js';
 import { createOutputRenderer } from '../render/output.js';
@@ -90,7 +92,9 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   process.on('SIGTERM', onSignal);
   io.stdout.on('error', onStdoutError);
 
-  const onEvent = (event: FleetEvent): void => {
+  // Registered secrets (--env values, --secret) never reach the terminal, the joblog or the summary.
+  const onEvent = (raw: FleetEvent): void => {
+    const event = hasSecrets() ? redactEvent(raw) : raw;
     if (event.type === 'end') joblog?.write(event.report);
     output.onEvent(event);
     cutNotes.onEvent(event);

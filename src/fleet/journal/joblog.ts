@@ -12,6 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import { redactSecrets } from '../../internal/secrets.js';
 import type { JobReport } from '../report.js';
 import { lockFile } from './lock.js';
 
@@ -24,7 +25,7 @@ function signalNumber(signal: NodeJS.Signals | null): number {
 
 /**
  * One joblog line for a finished job, in GNU parallel's format: a timeout gets Exitval -1 and the signal
- * that killed it, an unreachable target Exitval 255 (as ssh reports it).
+ * that killed it, an unreachable target Exitval 255 (as ssh reports it). Registered secrets show as `***`.
  *
  * @example
  * formatJoblogLine(report) // '3\talpha\t1764361800.123\t     0.016\t0\t12\t0\t0\tsha256sum a.txt'
@@ -32,7 +33,7 @@ function signalNumber(signal: NodeJS.Signals | null): number {
 export function formatJoblogLine(job: JobReport): string {
   const exitValue = job.stage === 'connect' ? 255 : job.stage === 'timeout' ? -1 : (job.exitCode ?? -1);
   const signal = job.stage === 'timeout' ? signalNumber(job.signal ?? 'SIGTERM') : signalNumber(job.signal);
-  const command = job.command.replaceAll('\n', ' ');
+  const command = redactSecrets(job.command).replaceAll('\n', ' ');
   return [
     job.seq,
     job.target ?? ':',

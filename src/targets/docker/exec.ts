@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { AgentChannel, AgentHandlers } from '../remote/agent.js';
 import type { WrapperExec, WrapperTransport } from '../remote/dedicated.js';
-import { AGENT_SCRIPT, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
+import { AGENT_LAUNCH, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
 import { ConnectionError } from '../../errors.js';
 import { toDockerError, type DockerErrorContext } from './docker-errors.js';
 import { waitForExitCode } from './exit-status.js';
@@ -131,7 +131,7 @@ export class DockerTransport implements WrapperTransport {
 
   /** Opens a session agent's exec. */
   async openAgent(handlers: AgentHandlers, command: string): Promise<AgentChannel> {
-    const { stream, drained } = await openExec(this.#context, AGENT_SCRIPT, handlers).catch(
+    const { stream, drained } = await openExec(this.#context, AGENT_LAUNCH, handlers).catch(
       (error: unknown) => {
         throw this.#error(error, command);
       },

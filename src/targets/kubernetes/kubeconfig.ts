@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, User } from '@kubernetes/client-node';
 import { loadKubernetesClient } from './client.js';
 import { FanoutError } from '../../errors.js';
 
@@ -24,6 +24,16 @@ export interface ResolvedKubeConfig {
   readonly namespace: string;
   /** The API server URL of the context's cluster. */
   readonly server: string;
+}
+
+/** What credential a kubeconfig user sends with each request, or undefined for none. */
+function credentialOf(user: User | null): string | undefined {
+  if (!user) return undefined;
+  if (user.token) return 'a token';
+  if (user.password || user.username) return 'basic credentials';
+  if (user.authProvider) return `a token from the ${String(user.authProvider.name ?? 'auth')} provider`;
+  if (user.exec) return 'a token from an exec plugin';
+  return undefined;
 }
 
 function load(choice: KubeConfigChoice, env: NodeJS.ProcessEnv): { config: KubeConfig; source: string } {
@@ -94,5 +104,11 @@ export function resolveKubeConfig(
   if (!cluster) throw fail(`context \`${name}\` names cluster \`${context.cluster}\`, which ${source} lacks`);
   if (!/^https?:\/\//.test(cluster.server))
     throw fail(`cluster \`${cluster.name}\` has server \`${cluster.server}\`; expected an http(s) URL`);
+  const credential = credentialOf(config.getCurrentUser());
+  if (cluster.server.startsWith('http://') && credential !== undefined) {
+    throw fail(
+      `cluster \`${cluster.name}\` has a plain http:// server and user \`${config.getCurrentUser()?.name}\` has ${credential}, which would cross the network unencrypted; use an https:// server`,
+    );
+  }
   return { config, context: name, namespace: context.namespace ?? 'default', server: cluster.server };
 }

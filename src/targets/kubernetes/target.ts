@@ -3,7 +3,7 @@ import { SpawnError } from '../../errors.js';
 import { AgentPool } from '../remote/agent-pool.js';
 import type { AgentChannel, AgentHandlers } from '../remote/agent.js';
 import { runOnWrapper, type WrapperExec, type WrapperTransport } from '../remote/dedicated.js';
-import { AGENT_SCRIPT, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
+import { AGENT_LAUNCH, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
 import type { RunningCommand, SpawnRequest, Target } from '../target.js';
 import { openExecSession, type ExecLocation, type ExecRequest, type ExecSession } from './exec-session.js';
 import { mapConnectError } from './map-error.js';
@@ -121,7 +121,7 @@ export class KubernetesTarget implements Target, WrapperTransport {
   async #openAgent(handlers: AgentHandlers, command: string): Promise<AgentChannel> {
     const session = await this.#open(
       {
-        argv: ['sh', '-c', AGENT_SCRIPT],
+        argv: ['sh', '-c', AGENT_LAUNCH],
         stdin: true,
         onStdout: handlers.onStdout,
         onStderr: handlers.onStderr,

@@ -1,3 +1,5 @@
+import { quote } from '../../internal/quote.js';
+
 /**
  * The POSIX `sh` scripts fanout runs on a target (only what busybox `sh` has). Both read the command as a
  * line of quoted words (see words.ts), so the command, its directory and its environment never appear on
@@ -33,26 +35,33 @@ export const WRAPPER_SCRIPT = [
 /**
  * The session agent. Its first input line is the nonce; then `r cwd command [name value]…` runs a command
  * and `k SIGNAL PGID` signals one. A reader loop takes the kills and hands the runs to a runner, which runs
- * each command in a subshell that becomes its own session and process group (`setsid`), with stdin from
- * /dev/null, and writes the markers: `p` once it has the pid, then `x:status:left` on stdout and `e` on
- * stderr when it has ended. At end-of-file (the controller died or let go) the reader hangs up the agent's
- * own group, and the runner kills the process group of the command it runs.
+ * each command in a subshell that is its own process group, with stdin from /dev/null, and writes the
+ * markers: `p` once it has the pid, then `x:status:left` on stdout and `e` on stderr when it has ended. At
+ * end-of-file (the controller died or let go) the reader hangs up the agent's own group, and the runner
+ * kills the process group of the command it runs.
+ *
+ * Under bash (see AGENT_LAUNCH) the runner (only: a pipeline under job control would be a group of its own) uses job control (`set -m`), which gives each background subshell
+ * a process group of its own for the price of a fork, and leaves SIGINT and SIGQUIT to the command; its job
+ * reports go to /dev/null, the commands' stderr to the agent's. Under other shells the subshell becomes a
+ * session of its own through `setsid`, one more program start per command.
  */
 export const AGENT_SCRIPT = [
   DEFINE_NL,
   `IFS= read -r n || exit 0`,
-  `if command -v setsid >/dev/null 2>&1; then S=setsid; elif busybox setsid true 2>/dev/null; then S='busybox setsid'; else S=; fi`,
+  `if [ -n "\${BASH_VERSION-}" ]; then S=; elif command -v setsid >/dev/null 2>&1; then S=setsid; elif busybox setsid true 2>/dev/null; then S='busybox setsid'; else S=; fi`,
   `{`,
   `  while IFS= read -r l; do case $l in k*) eval "set -- $l"; kill -$2 -$3 2>/dev/null || kill -$2 $3 2>/dev/null;; *) printf '%s\\n' "$l";; esac; done`,
   `  kill -HUP 0`,
   `} | {`,
+  `  exec 3>&2 2>/dev/null`,
+  `  [ -z "\${BASH_VERSION-}" ] || set -m`,
   `  p=`,
   `  trap '[ -z "$p" ] || kill -KILL -$p 2>/dev/null; exit 0' HUP`,
   `  while IFS= read -r l; do`,
   `    eval "set -- $l"; shift`,
   `    (`,
   PREPARE,
-  `      exec $S sh -c "$c"`,
+  `      exec $S sh -c "$c" 2>&3 3>&-`,
   `    ) </dev/null &`,
   `    p=$!`,
   `    printf '\\036%s:p:%s\\036' "$n" "$p"`,
@@ -60,9 +69,20 @@ export const AGENT_SCRIPT = [
   `    kill -0 -$p 2>/dev/null && t=1 || t=0`,
   `    p=`,
   `    printf '\\036%s:x:%s:%s\\036' "$n" "$s" "$t"`,
-  `    printf '\\036%s:e\\036' "$n" >&2`,
+  `    printf '\\036%s:e\\036' "$n" >&3`,
   `  done`,
   `}`,
+].join('\n');
+
+/**
+ * Starts AGENT_SCRIPT under bash when the target has it (and no variable that makes bash read files or
+ * change its options at start-up is set), else under the `sh` that runs this line. Commands run with
+ * `sh -c` either way.
+ */
+export const AGENT_LAUNCH = [
+  `a=${quote(AGENT_SCRIPT)}`,
+  `if [ -z "\${BASH_ENV-}\${SHELLOPTS-}\${BASHOPTS-}" ] && command -v bash >/dev/null 2>&1; then exec bash -c "$a"; fi`,
+  `eval "$a"`,
 ].join('\n');
 
 /**

@@ -52,7 +52,12 @@ function verifyHostKey(settings: SshSettings, key: Buffer): SshFailure | undefin
       );
     case 'unknown':
       if (settings.hostKeyPolicy === 'accept-new') {
-        addKnownHost(settings.knownHostsFiles[0]!, name, key);
+        const file = settings.knownHostsFiles[0]!;
+        // As OpenSSH does: say which key was trusted on first use, so that it can be checked.
+        if (addKnownHost(file, name, key, { hash: settings.hashKnownHosts }))
+          process.stderr.write(
+            `fanout: accept-new: added ${name} ${keyTypeOf(key)} ${fingerprint(key)} to ${file}\n`,
+          );
         return undefined;
       }
       return new SshFailure(

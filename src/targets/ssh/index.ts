@@ -27,6 +27,12 @@ export const sshKind = {
     'idleTimeout',
     'session',
   ],
+  insecureOption: (key: string, value: unknown) =>
+    key === 'hostKeyPolicy' && value === 'insecure'
+      ? 'turns off host-key checking (anyone on the path can pose as the host)'
+      : key === 'password'
+        ? 'puts a password in a file (use keys or an agent)'
+        : undefined,
   parseSpec: parseSshSpec,
   normalizeOptions: validateSshOptions,
   create: createSshTarget,

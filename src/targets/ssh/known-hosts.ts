@@ -1,5 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** One key line of a known_hosts file. */
@@ -127,11 +127,76 @@ export function readKnownHosts(files: readonly string[]): KnownHostEntry[] {
   });
 }
 
-/** Appends a key for `name` (accept-new), creating the file and its directory when needed. */
-export function addKnownHost(file: string, name: string, key: Buffer): void {
+/**
+ * The hashed form of a host name, as OpenSSH writes it with `HashKnownHosts yes`: `|1|salt|HMAC-SHA1`.
+ *
+ * @example
+ * matchesHost(hashHostName('[web1]:2222'), '[web1]:2222') // true
+ */
+export function hashHostName(name: string): string {
+  const salt = randomBytes(20);
+  return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+}
+
+/** A lock older than this was left by a process that died holding it (the lock is held for a few ms). */
+const STALE_LOCK_MS = 10_000;
+const LOCK_WAIT_MS = 30_000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Runs `fn` holding `<file>.lock`, so that processes adding keys at once neither lose nor tear lines. */
+function withFileLock<T>(file: string, fn: () => T): T {
+  const lockPath = `${file}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      closeSync(openSync(lockPath, 'wx', 0o600));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const since = statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs;
+      if (since !== undefined && Date.now() - since > STALE_LOCK_MS) {
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          // Another process took it over first.
+        }
+      } else if (Date.now() > deadline) {
+        throw new Error(`${lockPath} has been held by another process for ${LOCK_WAIT_MS / 1000} s`);
+      } else Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      // Taken over as stale: nothing to release.
+    }
+  }
+}
+
+/**
+ * Records a key for `name` (accept-new), hashed when `hash` is set (ssh_config `HashKnownHosts yes`),
+ * creating the file 0600 and its directory when needed. Holds `<file>.lock` meanwhile; a key that another
+ * process recorded first is not added twice. Returns whether the key was added.
+ */
+export function addKnownHost(
+  file: string,
+  name: string,
+  key: Buffer,
+  options: { readonly hash: boolean },
+): boolean {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-  const separator = size > 0 && !readFileSync(file).subarray(-1).equals(Buffer.from('\n')) ? '\n' : '';
-  appendFileSync(file, `${separator}${name} ${keyTypeOf(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
-  cache.delete(file);
+  return withFileLock(file, () => {
+    const text = statSync(file, { throwIfNoEntry: false }) ? readFileSync(file, 'utf8') : '';
+    if (checkHostKey(parseKnownHosts(text), name, key).status !== 'unknown') return false;
+    const separator = text.length > 0 && !text.endsWith('\n') ? '\n' : '';
+    const host = options.hash ? hashHostName(name) : name;
+    appendFileSync(file, `${separator}${host} ${keyTypeOf(key)} ${key.toString('base64')}\n`, {
+      mode: 0o600,
+    });
+    cache.delete(file);
+    return true;
+  });
 }

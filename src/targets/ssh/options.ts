@@ -1,4 +1,5 @@
 import { parseDuration, type Duration } from '../../internal/duration.js';
+import { maskUriPassword, registerSecret, URI_PASSWORD_REFUSED } from '../../internal/secrets.js';
 
 /**
  * What to do with the server's host key. `strict` (the default) refuses unknown and changed keys;
@@ -117,6 +118,11 @@ export function validateSshOptions(options: SshTargetOptions): SshTargetOptions 
     if (!KNOWN.has(key))
       throw new TypeError(`Unknown SSH option \`${key}\`; known: ${[...KNOWN].join(', ')}`);
   }
+  // Credentials never show in output, logs or errors.
+  for (const name of ['password', 'passphrase'] as const) {
+    const value = options[name];
+    if (typeof value === 'string') registerSecret(value);
+  }
   expectString(options, 'host');
   if (options.host === undefined)
     throw new TypeError('Expected `host` to be a non-empty string, got `undefined`');
@@ -161,6 +167,8 @@ export function validateSshOptions(options: SshTargetOptions): SshTargetOptions 
  * parseSshSpec('ssh://deploy@web1:2222') // { host: 'web1', user: 'deploy', port: 2222 }
  */
 export function parseSshSpec(spec: string): SshTargetOptions {
+  const masked = maskUriPassword(spec.trim());
+  if (masked !== undefined) throw new TypeError(`SSH target \`${masked}\`: ${URI_PASSWORD_REFUSED}`);
   const match = /^(?:ssh:\/\/)?(?:([^@/\s]+)@)?(\[[^\]\s]+\]|[^\s:@/[\]]+)(?::(\d+))?\/?$/.exec(spec.trim());
   if (!match) {
     throw new TypeError(

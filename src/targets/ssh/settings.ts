@@ -27,6 +27,8 @@ export interface SshSettings {
   /** known_hosts files to read; new keys (accept-new) go to the first. */
   readonly knownHostsFiles: readonly string[];
   readonly hostKeyPolicy: HostKeyPolicy;
+  /** Keys that accept-new records are hashed: ssh_config `HashKnownHosts yes`. */
+  readonly hashKnownHosts: boolean;
   /** Hops to go through, in order: each hop's own jumps are resolved in its settings. */
   readonly jump: SshSettings | undefined;
   readonly connectTimeoutMs: number;
@@ -254,6 +256,7 @@ export function resolveSshSettings(options: SshTargetOptions, depth = 0): SshSet
     agent,
     knownHostsFiles,
     hostKeyPolicy,
+    hashKnownHosts: first(computed, 'HashKnownHosts')?.toLowerCase() === 'yes',
     jump,
     connectTimeoutMs,
     keepaliveMs,

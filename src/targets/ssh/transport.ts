@@ -3,7 +3,7 @@ import { ConnectionError } from '../../errors.js';
 import { quote } from '../../internal/quote.js';
 import type { AgentChannel, AgentHandlers } from '../remote/agent.js';
 import type { WrapperExec, WrapperTransport } from '../remote/dedicated.js';
-import { AGENT_SCRIPT, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
+import { AGENT_LAUNCH, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
 import type { ExitStatus } from '../target.js';
 import type { Connection } from './connection.js';
 import { SshFailure, toConnectionError } from './failure.js';
@@ -30,7 +30,7 @@ const SSH_SIGNALS = new Set([
 const MAX_REQUEUES = 3;
 /** The login shell hands over to `/bin/sh` at once: the scripts never depend on the login shell. */
 const WRAPPER_LINE = `exec /bin/sh -c ${quote(WRAPPER_SCRIPT)}`;
-const AGENT_LINE = `exec /bin/sh -c ${quote(AGENT_SCRIPT)}`;
+const AGENT_LINE = `exec /bin/sh -c ${quote(AGENT_LAUNCH)}`;
 
 function toStatus(code: unknown, signal: unknown): ExitStatus | undefined {
   if (typeof code === 'number') return { exitCode: code, signal: null };

@@ -108,6 +108,48 @@ describe('resolveKubeConfig from a temp kubeconfig file', () => {
   });
 });
 
+describe('a kubeconfig whose credentials would cross the network in clear', () => {
+  const secret = `token-${process.pid}-secret`;
+  function kubeconfigWithUser(server: string, user: Record<string, unknown>): string {
+    const path = join(dir.dir, 'plain');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'lab',
+        clusters: [{ name: 'lab-cluster', cluster: { server } }],
+        users: [{ name: 'lab-user', user }],
+        contexts: [{ name: 'lab', context: { cluster: 'lab-cluster', user: 'lab-user' } }],
+      }),
+    );
+    return path;
+  }
+
+  it.each([
+    ['a token', { token: secret }],
+    ['basic credentials', { username: 'admin', password: secret }],
+  ])('is refused for an http:// server with %s, which the error never shows', (what, user) => {
+    const kubeconfig = kubeconfigWithUser('http://10.0.0.1:8080', user);
+    const error = caught(() => resolveKubeConfig({ kubeconfig, context: undefined }, target, {}));
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', target });
+    expect((error as Error).message).toContain(
+      `cluster \`lab-cluster\` has a plain http:// server and user \`lab-user\` has ${what}`,
+    );
+    expect((error as Error).message).not.toContain(secret);
+  });
+
+  it('is accepted over https, or over http without credentials', () => {
+    for (const [server, user] of [
+      ['https://10.0.0.1:6443', { token: secret }],
+      ['http://127.0.0.1:8001', {}],
+    ] as const) {
+      const kubeconfig = kubeconfigWithUser(server, user);
+      expect(resolveKubeConfig({ kubeconfig, context: undefined }, target, {}).server).toBe(server);
+    }
+  });
+});
+
 describe('createKubernetesTarget with a temp kubeconfig file', () => {
   it.each([
     ['web:app', 'k8s://shop/web/app'],
