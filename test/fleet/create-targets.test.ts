@@ -113,13 +113,13 @@ describe('createTargets', () => {
     const inventory = parseInventory(lines.join('\n'), 'fanout.yaml');
     const members = createTargets(selectTargets(inventory, ['@all']));
     try {
-      // An agent runs each command from its runner, a `sh`; without agents the parent is node, sshd or
-      // outside the container.
+      // An agent runs each command from its runner, a shell (`sh`, or `bash` where the target has it);
+      // without agents the parent is node, sshd, or outside the container.
       const report = await runOn(members, 'cat /proc/$PPID/comm 2>/dev/null || echo none');
       const parents = Object.fromEntries(report.jobs.map((job) => [job.target, job.stdout.trim()]));
       for (const kind of ['local', 'ssh', 'docker']) {
-        expect(parents[`${kind}-true`], kind).toBe('sh');
-        expect(parents[`${kind}-false`], kind).not.toBe('sh');
+        expect(['sh', 'bash'], kind).toContain(parents[`${kind}-true`]);
+        expect(['sh', 'bash'], kind).not.toContain(parents[`${kind}-false`]);
       }
     } finally {
       await Promise.all(members.map((member) => member.target.dispose()));

@@ -25,7 +25,7 @@ afterAll(async () => {
 describe('a root login at MaxSessions 10', () => {
   it(
     'runs 100 concurrent commands without one failing and without going over the session cap',
-    { timeout: 90_000 },
+    { timeout: 120_000 },
     async () => {
       const shell = $.ssh(optionsFor(sshd.host, { user: 'root', knownHostsFile }));
       const started = Date.now();
@@ -35,9 +35,10 @@ describe('a root login at MaxSessions 10', () => {
       const elapsed = Date.now() - started;
       expect(results.filter((result) => !result.ok).map((result) => result.stderr)).toEqual([]);
       expect(results.map((result) => Number(result.stdout))).toEqual(results.map((_, index) => index));
-      // 100 × 0.3 s over 8 agents is ~4 s plus root's login rc files once per agent (seconds on a loaded
-      // machine); with the kill channel forced over the cap, 100 commands did not end within 90 s.
-      expect(elapsed).toBeLessThan(45_000);
+      // 100 × 0.3 s over 8 agents is ~4 s, plus root's login rc files once per agent: 15-45 s on a loaded
+      // 2-core machine. With a kill channel forced over the cap, sshd refused channels ("no more sessions")
+      // and 100 commands did not end within 90 s.
+      expect(elapsed).toBeLessThan(60_000);
       const [row] = getSshPoolStats().filter((each) => each.host === sshd.host.host);
       expect(row?.peakChannels).toBeLessThanOrEqual(10);
       expect(readFileSync(sshd.host.logFile, 'utf8')).not.toMatch(/no more sessions/i);
