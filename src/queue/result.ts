@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { JobReport } from '../fleet/report.js';
+import { redactSecrets } from '../internal/secrets.js';
 import { failureKind } from '../fleet/report.js';
 import type { AttemptResult, ClaimedJob } from './attempts.js';
 
-/** Text that PostgreSQL can store: NUL becomes U+FFFD (the sha256 is of the bytes as they came). */
+/**
+ * Text that PostgreSQL can store: NUL becomes U+FFFD, and this worker's secrets (`--env` values) `***`
+ * (the sha256 is of the bytes as they came).
+ */
 function storable(bytes: Buffer, cap: number): string {
-  return bytes.subarray(0, cap).toString('utf8').replaceAll('\0', '\uFFFD');
+  return redactSecrets(bytes.subarray(0, cap).toString('utf8')).replaceAll('\0', '\uFFFD');
 }
 
 /**
@@ -38,7 +42,7 @@ export function attemptResult(job: ClaimedJob, report: JobReport, cap: number): 
     stdout: storable(stdout, cap),
     stderr: storable(stderr, cap),
     truncated,
-    error: report.error ?? null,
+    error: report.error === undefined ? null : redactSecrets(report.error),
     errorCode: report.errorCode ?? null,
   };
 }

@@ -4,6 +4,7 @@ import type { Target } from '../targets/target.js';
 import type { Duration } from '../internal/duration.js';
 import { combineOptions, normalizeShellOptions, validateShellOptions, type ShellOptions } from './options.js';
 import { LineSplitter } from '../internal/lines.js';
+import { redactSecrets } from '../internal/secrets.js';
 import type { ProcessResult } from './result.js';
 import { runCommand } from './run.js';
 import { currentTaskSignals, enableTaskSignals } from '../internal/task-signal.js';
@@ -113,7 +114,7 @@ export class ProcessPromise implements Promise<ProcessResult> {
     const { verbose } = options;
     const signals = [...(options.signal ? [options.signal] : []), ...this.#taskSignals];
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    if (verbose) process.stderr.write(`$ ${this.command}\n`);
+    if (verbose) process.stderr.write(`$ ${redactSecrets(this.command)}\n`);
     const run = runCommand({
       target: this.target,
       command: this.command,
