@@ -56,6 +56,11 @@ export interface CliFlags {
   readonly lease?: string;
   readonly journal?: string;
   readonly verbose?: boolean;
+  readonly stdin?: boolean;
+  readonly results?: string;
+  readonly keepOrder?: boolean;
+  readonly tagstring?: string;
+  readonly delay?: string;
   readonly env?: readonly string[];
   readonly secret?: readonly string[];
   readonly allowInsecure?: boolean;
@@ -192,6 +197,43 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'file',
     commands: [...RUNS, 'results'],
     description: "append one line per finished job to file, in GNU parallel's joblog format",
+  },
+  {
+    key: 'stdin',
+    long: 'stdin',
+    commands: ['run', 'jobs'],
+    description:
+      "send fanout's stdin to every job's command (pssh -I); read once, spooled to a temp file when over 8 MiB",
+  },
+  {
+    key: 'results',
+    long: 'results',
+    value: 'dir',
+    commands: RUNS,
+    description:
+      'write each job’s output to dir/<target> (run, push, pull) or dir/<job number> (jobs): stdout, stderr as they arrive, exit when it ends',
+  },
+  {
+    key: 'keepOrder',
+    long: 'keep-order',
+    short: 'k',
+    commands: RUNS,
+    description: 'print output in input order (jobs after the oldest running one wait until it ends)',
+  },
+  {
+    key: 'tagstring',
+    long: 'tagstring',
+    value: 'template',
+    commands: RUNS,
+    description:
+      'label output lines with template instead of the target: {target}, {#}, {}, {.}, {/}, {//}, {/.}, {1} … (default: the target, and #n for jobs)',
+  },
+  {
+    key: 'delay',
+    long: 'delay',
+    value: 'duration',
+    commands: RUNS,
+    description: "wait this long between two job starts: seconds, or '500ms', '2s' (default: 0)",
   },
   { key: 'resume', long: 'resume', commands: RUNS, description: 'skip the jobs the --joblog file records' },
   {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseBatches, parseDuration, parseHalt, type FailurePolicy, type FleetOptions } from '../index.js';
 import type { CliFlags } from './flags.js';
+import { parseTagstring, type TagFill } from './tagstring.js';
 import { usageError } from './usage.js';
 
 export type OutputMode = 'tag' | 'group' | 'collapse' | 'json';
@@ -17,6 +18,14 @@ export interface RunSettings {
   readonly joblog: string | undefined;
   readonly resume: 'resume' | 'resume-failed' | undefined;
   readonly dryRun: boolean;
+  /** `--stdin`: every job gets fanout's stdin. */
+  readonly stdin: boolean;
+  /** `--results DIR`. */
+  readonly results: string | undefined;
+  /** `-k`: output in input order. */
+  readonly keepOrder: boolean;
+  /** `--tagstring`: the label of each job's output, from its target, number and arguments. */
+  readonly tag: ((fill: TagFill) => string) | undefined;
 }
 
 function integer(flag: string, raw: string | undefined, min: number): number | undefined {
@@ -76,6 +85,7 @@ export function resolveSettings(flags: CliFlags, stderrIsTty: boolean): RunSetti
   const perTarget = integer('--per-target', flags.perTarget, 1);
   const timeout = duration('--timeout', flags.timeout);
   const retries = integer('--retries', flags.retries, 0);
+  const delay = duration('--delay', flags.delay);
   const progressFlag = flags.progress ?? 'auto';
   const progress: ProgressMode =
     progressFlag === 'auto'
@@ -91,6 +101,7 @@ export function resolveSettings(flags: CliFlags, stderrIsTty: boolean): RunSetti
       ...(perTarget === undefined ? {} : { perTarget }),
       ...(timeout === undefined ? {} : { timeout }),
       ...(retries === undefined ? {} : { retries }),
+      ...(delay === undefined ? {} : { delay }),
     },
     output: (flags.output ?? 'tag') as OutputMode,
     rawOutput: flags.rawOutput ?? false,
@@ -98,5 +109,9 @@ export function resolveSettings(flags: CliFlags, stderrIsTty: boolean): RunSetti
     joblog: flags.joblog,
     resume,
     dryRun: flags.dryRun ?? false,
+    stdin: flags.stdin ?? false,
+    results: flags.results,
+    keepOrder: flags.keepOrder ?? false,
+    tag: flags.tagstring === undefined ? undefined : parseTagstring(flags.tagstring),
   };
 }

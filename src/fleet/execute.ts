@@ -85,7 +85,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     command: job.command,
     cwd: undefined,
     env: member.env ?? {},
-    stdin: job.stdin,
+    stdin: typeof job.stdin === 'function' ? job.stdin() : job.stdin,
     timeoutMs: request.timeoutMs,
     killGraceMs: request.killGraceMs,
     signal: request.signal,

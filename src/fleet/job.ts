@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FleetTarget } from './members.js';
 
 /** One job as callers give it: a command line, or a command with the arguments it was built from. */
@@ -23,8 +24,8 @@ export interface FleetJob {
   readonly args: readonly string[];
   /** Runs only on this member (as `runOn` does): never moved to another target. */
   readonly pin?: FleetTarget | undefined;
-  /** Bytes written to the command's stdin on every attempt. */
-  readonly stdin?: Buffer | undefined;
+  /** Bytes written to the command's stdin on every attempt, or a function opening a fresh stream of them. */
+  readonly stdin?: Buffer | (() => Readable) | undefined;
   /** Why it cannot run: it fails at once with this message. */
   readonly error?: string | undefined;
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { parseDuration, type Duration } from '../internal/duration.js';
 import type { FleetEvent } from './events.js';
 import { validatePolicy, type FailurePolicy } from './policy.js';
@@ -34,13 +35,24 @@ export interface FleetOptions {
    * killed and fails with a MaxBufferError (`errorCode` `MAX_BUFFER`). Default: 16 MiB.
    */
   readonly maxBuffer: number;
+  /**
+   * Standard input of every job that has none of its own: bytes, or a function that opens a fresh stream of
+   * them for each attempt (a spooled file, say). Default: none (end-of-file at once).
+   */
+  readonly stdin: Buffer | (() => Readable) | undefined;
+  /** Least time between two job starts (GNU parallel's `--delay`), retries included. Default: 0. */
+  readonly delay: Duration;
 }
 
 /** Options with every default filled in and durations in milliseconds. */
-export interface ResolvedFleetOptions extends Omit<FleetOptions, 'timeout' | 'killGrace' | 'backoff'> {
+export interface ResolvedFleetOptions extends Omit<
+  FleetOptions,
+  'timeout' | 'killGrace' | 'backoff' | 'delay'
+> {
   readonly timeoutMs: number | undefined;
   readonly killGraceMs: number;
   readonly backoffMs: number;
+  readonly delayMs: number;
 }
 
 const DEFAULTS: FleetOptions = {
@@ -57,6 +69,8 @@ const DEFAULTS: FleetOptions = {
   keepJobs: true,
   keepOutput: true,
   maxBuffer: 16 * 1024 * 1024,
+  stdin: undefined,
+  delay: 0,
 };
 
 const KNOWN = Object.keys(DEFAULTS);
@@ -78,12 +92,18 @@ export function resolveFleetOptions(options: Partial<FleetOptions> = {}): Resolv
   validateSignal(merged.killNow, 'killNow');
   if (merged.onEvent !== undefined) validateFunction(merged.onEvent, 'onEvent');
   validatePolicy(merged.policy);
-  const { timeout, killGrace, backoff, ...rest } = merged;
+  if (merged.stdin !== undefined && !Buffer.isBuffer(merged.stdin) && typeof merged.stdin !== 'function') {
+    throw new TypeError(
+      `Expected \`stdin\` to be a Buffer or a function returning a stream, got \`${String(merged.stdin)}\` (${typeof merged.stdin})`,
+    );
+  }
+  const { timeout, killGrace, backoff, delay, ...rest } = merged;
   return {
     ...rest,
     timeoutMs: timeout === undefined ? undefined : parseDuration(timeout, 'timeout'),
     killGraceMs: parseDuration(killGrace, 'killGrace'),
     backoffMs: parseDuration(backoff, 'backoff'),
+    delayMs: parseDuration(delay, 'delay'),
   };
 }
 

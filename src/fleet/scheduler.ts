@@ -70,6 +70,9 @@ export class FleetRun {
   #total: number | undefined;
   #wake: (() => void) | undefined;
   #retryTimer: LongTimer | undefined;
+  /** With `delay`: when the next job may start (performance.now() time), and the timer waiting for it. */
+  #nextStartAt = 0;
+  #delayTimer: LongTimer | undefined;
 
   constructor(members: readonly FleetTarget[], options: ResolvedFleetOptions) {
     this.#options = options;
@@ -136,6 +139,7 @@ export class FleetRun {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.#retryTimer?.clear();
+      this.#delayTimer?.clear();
       await source.return(undefined);
     }
     return {
@@ -157,7 +161,7 @@ export class FleetRun {
 
     for (;;) {
       if (this.#stopping) break;
-      if (this.#active < this.#options.concurrency) {
+      if (this.#active < this.#options.concurrency && this.#startAllowed()) {
         const retry = this.#takeRetry();
         if (retry && this.#place(retry)) continue;
         if (retry) this.#retries.push(retry);
@@ -224,6 +228,7 @@ export class FleetRun {
     }
     slot.active += 1;
     slot.assigned += 1;
+    this.#nextStartAt = performance.now() + this.#options.delayMs;
     void this.#attempt(pending, slot);
     return true;
   }
@@ -258,8 +263,9 @@ export class FleetRun {
     const { onEvent } = this.#options;
     const name = slot.member.name;
     onEvent?.({ type: 'start', job: refOf(job), target: name, attempt });
+    const { stdin } = this.#options;
     const outcome = await runAttempt({
-      job,
+      job: job.stdin === undefined && stdin !== undefined ? { ...job, stdin } : job,
       member: slot.member,
       timeoutMs: this.#options.timeoutMs,
       killGraceMs: this.#options.killGraceMs,
@@ -323,6 +329,15 @@ export class FleetRun {
       readyAt: performance.now() + delayMs,
     });
     this.#armRetryTimer();
+  }
+
+  /** False while `delay` holds the next start back (a timer then wakes the loop when it may start). */
+  #startAllowed(): boolean {
+    const wait = this.#nextStartAt - performance.now();
+    if (this.#options.delayMs === 0 || wait <= 0) return true;
+    this.#delayTimer?.clear();
+    this.#delayTimer = setLongTimeout(() => this.#notify(), Math.ceil(wait));
+    return false;
   }
 
   #armRetryTimer(): void {

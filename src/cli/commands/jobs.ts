@@ -120,6 +120,12 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
     options.pipe !== undefined ||
     sources.length === 0 ||
     sources.some((source) => source.kind === 'file' && source.path === '-');
+  if (readsStdin && flags.stdin) {
+    throw usageError(
+      '--stdin',
+      'stdin already holds the jobs’ input: give the arguments after `:::` instead',
+    );
+  }
   if (readsStdin && (io.stdin as { isTTY?: boolean }).isTTY) {
     throw usageError('jobs', 'no arguments: give them after `:::`, or pipe one per line on stdin');
   }
@@ -129,6 +135,14 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
       : new Set<number>();
   const slots: number = settings.fleet.concurrency ?? 32;
   const plan = planInput({ ...options, template: templateWords.join(' '), sources, skip, slots });
+  const percent = settings.fleet.policy?.batches?.find((size) => typeof size === 'string');
+  if (percent !== undefined && plan.total === undefined) {
+    // Counting the jobs would mean reading (and holding) all of the input before the first batch.
+    throw usageError(
+      '--batches',
+      `\`${percent}\` is a share of all jobs, and their number is not known before the input (stdin, a file, -X/-m) ends: give batch sizes as numbers (e.g. 1,10,100), or the arguments after :::`,
+    );
+  }
   const queued = flags.queue !== undefined;
   if (queued && input.selection.length > 0) {
     throw usageError('--queue', 'a queued run takes no selection: each `fanout worker` selects its targets');
@@ -173,6 +187,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
       total: plan.total,
       label: (target, seq) => `${target} #${seq}`,
       collapseLabel: (_target, seq) => `#${seq}`,
+      resultsName: (_target, seq) => String(seq),
       start: (fleetOptions: Partial<FleetOptions>) =>
         distribute(jobs, members, {
           ...fleetOptions,

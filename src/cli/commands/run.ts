@@ -63,6 +63,7 @@ export async function runOnEveryMember(
       total: members.length,
       label: (target) => target,
       collapseLabel: (target) => target,
+      resultsName: (target) => target,
       start: (options) => runOn(members, command, options),
     },
     io,

@@ -9,6 +9,7 @@ import {
 } from '../../index.js';
 import { setMaxListeners } from 'node:events';
 import { EXIT, exitCodeForRun } from '../exit-code.js';
+import { fitConcurrency, openFileLimit } from '../fd-limit.js';
 import type { CliIo } from '../io.js';
 import type { RunSettings } from '../options.js';
 import { redactEvent } from '../redact.js';
@@ -19,6 +20,9 @@ import { createProgressRenderer } from '../render/progress.js';
 import { palette, Screen, useColor } from '../render/screen.js';
 import { createMemoryBudget } from '../render/spill.js';
 import { FailureLog, printSummary } from '../render/summary.js';
+import { keepOrder } from '../keep-order.js';
+import { createResultsWriter } from '../results.js';
+import { spoolStream } from '../spool.js';
 
 /** What `run` and `jobs` hand to a session: the fleet, how jobs are named, and how to start the run. */
 export interface SessionPlan {
@@ -28,6 +32,8 @@ export interface SessionPlan {
   readonly total: number | undefined;
   readonly label: (target: string, seq: number) => string;
   readonly collapseLabel: (target: string, seq: number) => string;
+  /** The folder of a job under `--results DIR`: the target for `run`, the job number for `jobs`. */
+  readonly resultsName: (target: string, seq: number) => string;
   readonly start: (options: Partial<FleetOptions>) => Promise<FleetReport>;
 }
 
@@ -43,9 +49,23 @@ const DISPOSE_WAIT_MS = 2000;
  */
 export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> {
   const { settings } = plan;
+  // Checked before anything starts: too many jobs at once would fail on EMFILE, not on their own.
+  const concurrency = fitConcurrency({
+    given: settings.fleet.concurrency,
+    fallback: 32,
+    members: plan.members,
+    jobs: plan.total,
+    limit: openFileLimit(),
+  });
   const outColors = palette(useColor(io.stdout, io.env));
   const errColors = palette(useColor(io.stderr, io.env));
   const screen = new Screen(io, settings.progress === 'bar');
+  // --tagstring needs each job's arguments: kept from its start until it ended well (failures are listed).
+  const argsBySeq = new Map<number, readonly string[]>();
+  const tag = settings.tag;
+  const label = tag
+    ? (target: string, seq: number) => tag({ target, seq, args: argsBySeq.get(seq) ?? [] })
+    : plan.label;
   // On a terminal, a job's control characters are shown, not acted on (unless --raw-output).
   const escaped = {
     stdout: io.stdout.isTTY === true && !settings.rawOutput,
@@ -53,15 +73,18 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   };
   const show = (stream: 'stdout' | 'stderr', line: string): string =>
     escaped[stream] ? showControls(line) : line;
-  const output = createOutputRenderer(settings.output, {
+  const renderer = createOutputRenderer(settings.output, {
     screen,
     colors: outColors,
-    label: plan.label,
+    label,
     collapseLabel: plan.collapseLabel,
     show,
     budget: createMemoryBudget(),
   });
-  const cutNotes = createCutNotes({ screen, label: plan.label });
+  const output = settings.keepOrder ? keepOrder(renderer) : renderer;
+  const results = settings.results ? createResultsWriter(settings.results, plan.resultsName) : undefined;
+  const input = settings.stdin ? await spoolStream(io.stdin) : undefined;
+  const cutNotes = createCutNotes({ screen, label });
   const progress = createProgressRenderer(settings.progress, screen, errColors, plan.total);
   const failures = new FailureLog();
   const joblog: JoblogWriter | undefined =
@@ -96,23 +119,32 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   const onEvent = (raw: FleetEvent): void => {
     const event = hasSecrets() ? redactEvent(raw) : raw;
     if (event.type === 'end') joblog?.write(event.report);
+    if (tag && event.type === 'start') argsBySeq.set(event.job.seq, event.job.args);
+    results?.onEvent(event);
     output.onEvent(event);
     cutNotes.onEvent(event);
     progress.onEvent(event);
     failures.onEvent(event);
+    // Output held by -k still needs the label of a finished job.
+    if (tag && event.type === 'end' && event.report.ok && !settings.keepOrder)
+      argsBySeq.delete(event.report.seq);
   };
 
   let report: FleetReport;
   try {
     report = await plan.start({
       ...settings.fleet,
+      concurrency,
       signal: controller.signal,
       killNow: killNow.signal,
       onEvent,
       keepJobs: false,
       keepOutput: false,
+      ...(input ? { stdin: input.stdin } : {}),
     });
   } catch (error) {
+    results?.close();
+    input?.dispose();
     progress.stop();
     output.dispose();
     joblog?.close({ complete: false });
@@ -122,6 +154,8 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
     io.stdout.removeListener('error', onStdoutError);
     throw error;
   }
+  results?.close();
+  input?.dispose();
   progress.stop();
   joblog?.close();
   try {
@@ -131,7 +165,7 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   }
   printSummary(screen, errColors, report, failures, {
     interrupted: interrupted ? 'interrupted' : stdoutClosed ? 'stdout closed' : undefined,
-    label: plan.label,
+    label,
     show: (line) => show('stderr', line),
   });
   const status =

@@ -27,6 +27,8 @@ const NOT_FOR_QUEUE: readonly [keyof CliFlags, string, string][] = [
   ['resume', '--resume', 'a queued run goes on when workers start again'],
   ['resumeFailed', '--resume-failed', 'a queued run goes on when workers start again'],
   ['pipe', '--pipe', 'queued jobs have no stdin'],
+  ['stdin', '--stdin', 'queued jobs have no stdin'],
+  ['delay', '--delay', 'workers start jobs as they free up'],
 ];
 
 /**
@@ -92,6 +94,7 @@ export async function submitJobs(plan: SubmitPlan): Promise<number> {
         total: plan.total,
         label: (target, seq) => `${target} #${seq}`,
         collapseLabel: (_target, seq) => `#${seq}`,
+        resultsName: (_target, seq) => String(seq),
         start: async (options) => {
           const report = await Promise.race([
             followRun(queue.pool, runId, { signal: options.signal, onEvent: options.onEvent }),
