@@ -26,8 +26,9 @@ export function exitCodeForRun(counts: FleetCounts, interrupted: boolean): numbe
 }
 
 /**
- * The one place an error becomes an exit status and a message on stderr: usage and inventory errors give
- * 255 (nothing ran); anything else is a bug or an environment failure, also 255, with its stack.
+ * The one place an error becomes an exit status and a message on stderr: usage and inventory errors, and
+ * files that cannot be opened, give 255 (nothing ran); anything else is a bug or an environment failure,
+ * also 255, with its stack.
  *
  * @example
  * process.exitCode = exitCodeForError(error, process.stderr);
@@ -40,6 +41,12 @@ export function exitCodeForError(error: unknown, stderr: NodeJS.WritableStream):
   }
   if (error instanceof FanoutError) {
     stderr.write(`fanout: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  // A file named on the command line that cannot be opened (--joblog in a missing folder, a directory …).
+  const system = error as NodeJS.ErrnoException;
+  if (system instanceof Error && typeof system.path === 'string' && typeof system.code === 'string') {
+    stderr.write(`fanout: ${system.path}: ${system.message}\n`);
     return EXIT.usage;
   }
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -1,4 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../support/cli.js';
 
@@ -179,5 +182,14 @@ describe.concurrent('fanout limits', { timeout: 120_000 }, () => {
       '2',
     ]);
     expect(few.code).toBe(0);
+  });
+
+  it('names a --joblog that cannot be opened (a directory) without an internal error or a stack', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'fanout-joblog-dir-'));
+    const run = await runCli(['run', 'local', '--progress', 'none', '--joblog', folder, '--', 'true']);
+    expect(run.code).toBe(255);
+    expect(run.stderr).toBe(
+      `fanout: ${folder}: EISDIR: illegal operation on a directory, open '${folder}'\n`,
+    );
   });
 });
