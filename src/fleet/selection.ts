@@ -2,30 +2,65 @@ import { FanoutError } from '../errors.js';
 import { maskUriPassword, URI_PASSWORD_REFUSED } from '../internal/secrets.js';
 import { kindOf, unknownMessage, type Inventory, type TargetSpec } from './inventory.js';
 
-/**
- * Expands `web[01-03,7]` into `web01 web02 web03 web07` (zero padding kept); other text comes back as it is.
- *
- * @example
- * expandRange('web[1-3]') // ['web1', 'web2', 'web3']
- */
-export function expandRange(selector: string): string[] {
-  const match = /^(.*?)\[([^\]]*)\](.*)$/.exec(selector);
-  if (!match) return [selector];
-  const [, head = '', body = '', tail = ''] = match;
-  const names: string[] = [];
-  for (const part of body.split(',')) {
+/** Most names one range selection may stand for (`a[1-1000][1-1000]` is 1,000,000). */
+export const MAX_RANGE_NAMES = 1_000_000;
+
+/** The text before the first `[…]`, what it holds, and the rest. */
+const BRACKET = /^(.*?)\[([^\]]*)\](.*)$/;
+
+/** One `[…]` of a range selector: its parts (`1-3`, `7`), each with its zero-padded width. */
+type RangeValues = { readonly from: number; readonly to: number; readonly width: number }[];
+
+function parseBrackets(selector: string, body: string): RangeValues {
+  return body.split(',').map((part) => {
     const bounds = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!bounds)
       throw usage(`bad range \`[${body}]\` in \`${selector}\` (expected e.g. [01-10] or [1,3,5-7])`);
     const from = bounds[1]!;
     const to = bounds[2] ?? from;
     if (Number(to) < Number(from)) throw usage(`range \`${part}\` in \`${selector}\` runs backwards`);
-    if (Number(to) - Number(from) > 100_000) throw usage(`range \`${part}\` in \`${selector}\` is too large`);
     const width = from.length > 1 && from.startsWith('0') ? from.length : 0;
-    for (let n = Number(from); n <= Number(to); n++) {
-      for (const rest of expandRange(tail)) names.push(`${head}${String(n).padStart(width, '0')}${rest}`);
-    }
+    return { from: Number(from), to: Number(to), width };
+  });
+}
+
+/**
+ * Expands `web[01-03,7]` into `web01 web02 web03 web07` (zero padding kept); other text comes back as it is.
+ * A selector standing for more than MAX_RANGE_NAMES names is a USAGE error, told before anything is expanded.
+ *
+ * @example
+ * expandRange('web[1-3]') // ['web1', 'web2', 'web3']
+ */
+export function expandRange(selector: string): string[] {
+  // The text between brackets, and each bracket's values: ['r', [1-2], 'c', [1-2], ''].
+  const texts: string[] = [];
+  const brackets: RangeValues[] = [];
+  let rest = selector;
+  for (let match = BRACKET.exec(rest); match; match = BRACKET.exec(rest)) {
+    texts.push(match[1]!);
+    brackets.push(parseBrackets(selector, match[2]!));
+    rest = match[3]!;
   }
+  if (brackets.length === 0) return [selector];
+  texts.push(rest);
+  let size = 1;
+  for (const values of brackets) size *= values.reduce((sum, { from, to }) => sum + to - from + 1, 0);
+  if (size > MAX_RANGE_NAMES) {
+    throw usage(
+      `\`${selector}\` stands for ${size.toLocaleString('en')} names; a selection may name at most ${MAX_RANGE_NAMES.toLocaleString('en')}`,
+    );
+  }
+  let names = [texts[0]!];
+  brackets.forEach((values, index) => {
+    const next: string[] = [];
+    for (const name of names) {
+      for (const { from, to, width } of values) {
+        for (let n = from; n <= to; n++)
+          next.push(`${name}${String(n).padStart(width, '0')}${texts[index + 1]}`);
+      }
+    }
+    names = next;
+  });
   return names;
 }
 

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { CommandError, MaxBufferError, TimeoutError } from '../errors.js';
+import { CommandError, MaxBufferError, SpawnError, TimeoutError } from '../errors.js';
 import type { ExitStatus, RunningCommand, Target } from '../targets/target.js';
 import { onAbort } from '../internal/on-abort.js';
 import { setLongTimeout, type LongTimer } from '../internal/timer.js';
@@ -56,6 +56,23 @@ export interface Run {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Longest command, in bytes, a target can run: every target ends in `sh -c COMMAND`, and Linux takes one
+ * argument of at most 128 KiB with its NUL (MAX_ARG_STRLEN); past it exec fails with E2BIG.
+ */
+export const MAX_COMMAND_BYTES = 128 * 1024 - 1;
+
+/** A SpawnError when `command` is too long to reach `sh -c` as one argument. */
+function checkLength(command: string, target: string): SpawnError | undefined {
+  const bytes = Buffer.byteLength(command);
+  if (bytes <= MAX_COMMAND_BYTES) return undefined;
+  const shown = command.length > 80 ? `${command.slice(0, 80)}…` : command;
+  return new SpawnError(
+    `Cannot start command on ${target}: the command is too long (${bytes} bytes; sh -c takes at most ${MAX_COMMAND_BYTES}): ${shown}`,
+    { code: 'SPAWN_FAILED', target, command },
+  );
+}
 
 /**
  * Runs one command on a target: the one place that applies timeouts, aborts, TERM → grace → KILL and the
@@ -125,6 +142,8 @@ export function runCommand(request: RunRequest): Run {
   };
 
   if (aborted) return { outcome: Promise.resolve(finish(undefined, undefined)), kill: () => {} };
+  const tooLong = checkLength(request.command, request.target.id);
+  if (tooLong) return { outcome: Promise.resolve(finish(undefined, tooLong)), kill: () => {} };
   try {
     running = request.target.spawn({
       command: request.command,

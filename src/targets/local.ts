@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { SpawnError } from '../errors.js';
+import { validateOptions } from '../internal/validate.js';
 import { AgentPool } from './remote/agent-pool.js';
 import type { AgentChannel, AgentHandlers } from './remote/agent.js';
 import { AGENT_LAUNCH } from './remote/scripts.js';
@@ -14,6 +15,23 @@ export interface LocalTargetOptions {
    * process of their own.
    */
   readonly session?: boolean;
+}
+
+const OPTION_KEYS = ['session'];
+
+/**
+ * Checks the options of a local target once: a TypeError names an unknown or mistyped option.
+ *
+ * @example
+ * normalizeLocalOptions({ session: false }); // { session: false }
+ */
+export function normalizeLocalOptions(options: LocalTargetOptions): LocalTargetOptions {
+  validateOptions<LocalTargetOptions>(options, 'a local target', OPTION_KEYS);
+  if (options.session !== undefined && typeof options.session !== 'boolean')
+    throw new TypeError(
+      `Expected \`session\` to be a boolean, got \`${String(options.session)}\` (${typeof options.session})`,
+    );
+  return options;
 }
 
 /** Agents at most; commands beyond them get a process of their own. */
@@ -89,15 +107,13 @@ export class LocalTarget implements Target {
   readonly id = 'local';
   readonly #session: boolean;
   #pool: AgentPool | undefined;
+  /** Process groups of this target's commands on a process of their own. */
+  readonly #groups = new Set<number>();
   /** The environment every agent starts with; each command gets the difference to the current one. */
   #agentEnv: Record<string, string | undefined> = {};
 
   constructor(options: LocalTargetOptions = {}) {
-    if (options.session !== undefined && typeof options.session !== 'boolean')
-      throw new TypeError(
-        `Expected \`session\` to be a boolean, got \`${String(options.session)}\` (${typeof options.session})`,
-      );
-    this.#session = options.session ?? true;
+    this.#session = normalizeLocalOptions(options).session ?? true;
   }
 
   spawn(request: SpawnRequest): RunningCommand {
@@ -107,7 +123,7 @@ export class LocalTarget implements Target {
 
   async dispose(): Promise<void> {
     await this.#pool?.dispose();
-    killAllGroups('SIGKILL');
+    for (const pid of this.#groups) killGroup(pid, 'SIGKILL');
   }
 
   #agents(): AgentPool {
@@ -169,11 +185,17 @@ export class LocalTarget implements Target {
       stdio: [request.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
     });
     const pid = child.pid;
-    if (pid !== undefined) liveGroups.add(pid);
+    if (pid !== undefined) {
+      liveGroups.add(pid);
+      this.#groups.add(pid);
+    }
     const guard = child.stdio[3] as Writable | null;
     guard?.on('error', () => {});
     const release = (): void => {
-      if (pid !== undefined) liveGroups.delete(pid);
+      if (pid !== undefined) {
+        liveGroups.delete(pid);
+        this.#groups.delete(pid);
+      }
       guard?.end('\n');
     };
 

@@ -1,7 +1,6 @@
-import { validateOptions } from '../internal/validate.js';
 import { dockerKind } from './docker/index.js';
 import { kubernetesKind } from './kubernetes/index.js';
-import { localTarget } from './local.js';
+import { LocalTarget, localTarget, normalizeLocalOptions } from './local.js';
 import { sshKind } from './ssh/index.js';
 import type { Target } from './target.js';
 
@@ -35,18 +34,19 @@ export interface TargetKindRow<Options extends object = object, Normalized = unk
   create(options: Normalized): Target;
 }
 
-const LOCAL_OPTION_KEYS = ['session'];
+/** A local target without session agents, shared like `localTarget`. */
+let sessionless: LocalTarget | undefined;
 
 /** This machine: `local` (or `local://`); takes no options other than `session`. */
 export const localKind = {
   scheme: 'local' as const,
   uriForm: 'local',
   summary: 'this machine',
-  optionKeys: LOCAL_OPTION_KEYS,
+  optionKeys: ['session'],
   parseSpec: (): { session?: boolean } => ({}),
-  normalizeOptions: (options: { session?: boolean }) =>
-    validateOptions<{ session?: boolean }>(options, 'a local target', LOCAL_OPTION_KEYS),
-  create: (): Target => localTarget,
+  normalizeOptions: normalizeLocalOptions,
+  create: (options: { session?: boolean }): Target =>
+    options.session === false ? (sessionless ??= new LocalTarget({ session: false })) : localTarget,
 } satisfies TargetKindRow<{ session?: boolean }>;
 
 /** Every kind of target, local first. */

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTargets } from '../../src/fleet/create-targets.js';
 import { parseInventory } from '../../src/fleet/inventory.js';
 import { runOn } from '../../src/fleet/run-on.js';
 import { selectTargets } from '../../src/fleet/selection.js';
+import { closeSshConnections } from '../../src/targets/ssh/index.js';
+import '../support/docker-context.js';
 import { createKubeconfigDir, type KubeconfigDir } from '../support/kube-config.js';
 import { startKubePeer, type KubePeer } from '../support/kube-peer.js';
+import '../support/sshd-context.js';
 
 const TOKEN = 'peer-token';
 let peer: KubePeer;
@@ -79,5 +82,48 @@ describe('createTargets', () => {
         message: expect.stringContaining('fanout.yaml:2'),
       }),
     );
+  });
+
+  it('turns session agents off for the targets whose inventory entry says `session: false`, on every kind', async () => {
+    const ssh = inject('ssh');
+    const { containers, socketPath } = inject('docker');
+    const host = ssh.hosts[5]!;
+    const sshKeys = [
+      `    identityFile: ${JSON.stringify(ssh.identityFile)}`,
+      `    knownHostsFile: ${JSON.stringify(ssh.knownHostsFile)}`,
+      '    configFile: false',
+      '    agent: false',
+    ];
+    const lines = ['targets:'];
+    for (const session of [true, false]) {
+      lines.push(
+        `  local-${session}:`,
+        '    uri: local',
+        `    session: ${session}`,
+        `  ssh-${session}:`,
+        `    uri: ${host.uri}`,
+        `    session: ${session}`,
+        ...sshKeys,
+        `  docker-${session}:`,
+        `    uri: docker://${containers[2]}`,
+        `    socketPath: ${JSON.stringify(socketPath)}`,
+        `    session: ${session}`,
+      );
+    }
+    const inventory = parseInventory(lines.join('\n'), 'fanout.yaml');
+    const members = createTargets(selectTargets(inventory, ['@all']));
+    try {
+      // An agent runs each command from its runner, a shell (`sh`, or `bash` where the target has it);
+      // without agents the parent is node, sshd, or outside the container.
+      const report = await runOn(members, 'cat /proc/$PPID/comm 2>/dev/null || echo none');
+      const parents = Object.fromEntries(report.jobs.map((job) => [job.target, job.stdout.trim()]));
+      for (const kind of ['local', 'ssh', 'docker']) {
+        expect(['sh', 'bash'], kind).toContain(parents[`${kind}-true`]);
+        expect(['sh', 'bash'], kind).not.toContain(parents[`${kind}-false`]);
+      }
+    } finally {
+      await Promise.all(members.map((member) => member.target.dispose()));
+      await closeSshConnections();
+    }
   });
 });

@@ -37,6 +37,17 @@ describe('expandRange', () => {
   it.each(['web[3-1]', 'web[a-b]', 'web[1-]'])('rejects %s as a usage error', (selector) => {
     expect(() => expandRange(selector)).toThrow(expect.objectContaining({ code: 'USAGE' }));
   });
+
+  it('refuses a range of more than a million names before expanding it, saying how many', () => {
+    expect(() => expandRange('a[1-100000][1-100000]')).toThrow(
+      expect.objectContaining({
+        code: 'USAGE',
+        message:
+          '`a[1-100000][1-100000]` stands for 10,000,000,000 names; a selection may name at most 1,000,000',
+      }),
+    );
+    expect(expandRange('a[1-1000][1-1000]')).toHaveLength(1_000_000);
+  });
 });
 
 describe('selectTargets', () => {

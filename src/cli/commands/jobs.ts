@@ -136,6 +136,14 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
       : new Set<number>();
   const slots: number = settings.fleet.concurrency ?? 32;
   const plan = planInput({ ...options, template: templateWords.join(' '), sources, skip, slots });
+  const percent = settings.fleet.policy?.batches?.find((size) => typeof size === 'string');
+  if (percent !== undefined && plan.total === undefined) {
+    // Counting the jobs would mean reading (and holding) all of the input before the first batch.
+    throw usageError(
+      '--batches',
+      `\`${percent}\` is a share of all jobs, and their number is not known before the input (stdin, a file, -X/-m) ends: give batch sizes as numbers (e.g. 1,10,100), or the arguments after :::`,
+    );
+  }
   const queued = flags.queue !== undefined;
   if (queued && input.selection.length > 0) {
     throw usageError('--queue', 'a queued run takes no selection: each `fanout worker` selects its targets');

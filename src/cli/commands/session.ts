@@ -9,6 +9,7 @@ import {
 } from '../../index.js';
 import { setMaxListeners } from 'node:events';
 import { EXIT, exitCodeForRun } from '../exit-code.js';
+import { fitConcurrency, openFileLimit } from '../fd-limit.js';
 import type { CliIo } from '../io.js';
 import type { RunSettings } from '../options.js';
 import { redactEvent } from '../redact.js';
@@ -48,6 +49,14 @@ const DISPOSE_WAIT_MS = 2000;
  */
 export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> {
   const { settings } = plan;
+  // Checked before anything starts: too many jobs at once would fail on EMFILE, not on their own.
+  const concurrency = fitConcurrency({
+    given: settings.fleet.concurrency,
+    fallback: 32,
+    members: plan.members,
+    jobs: plan.total,
+    limit: openFileLimit(),
+  });
   const outColors = palette(useColor(io.stdout, io.env));
   const errColors = palette(useColor(io.stderr, io.env));
   const screen = new Screen(io, settings.progress === 'bar');
@@ -125,6 +134,7 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   try {
     report = await plan.start({
       ...settings.fleet,
+      concurrency,
       signal: controller.signal,
       killNow: killNow.signal,
       onEvent,

@@ -81,7 +81,8 @@ export async function* combineSources(
  * countRecords(sources, false) // 4 for ::: a b ::: 1 2
  */
 export function countRecords(sources: readonly InputSource[], linkAll: boolean): number | undefined {
-  if (sources.some((source) => source.kind !== 'values')) return undefined;
+  // No source: the records are stdin's lines, not known before it ends.
+  if (sources.length === 0 || sources.some((source) => source.kind !== 'values')) return undefined;
   return groupSources(sources, linkAll).reduce((total, group) => {
     const lengths = group.sources.map((source) => (source.kind === 'values' ? source.values.length : 0));
     return total * (group.mode === 'wrap' ? Math.max(...lengths) : Math.min(...lengths));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { FanoutError } from '../../errors.js';
+import { validateOptions } from '../../internal/validate.js';
 
 /**
  * Which container, and how to run commands in it. Give `container` (an existing, running container) or
@@ -42,20 +42,18 @@ export interface NormalizedDockerOptions {
   readonly session: boolean;
 }
 
-const KNOWN = new Set(['container', 'image', 'user', 'workdir', 'env', 'socketPath', 'session']);
+const KNOWN = ['container', 'image', 'user', 'workdir', 'env', 'socketPath', 'session'];
 /** Docker's own rule for names, and hexadecimal ids. */
 const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-function invalid(message: string, target?: string): FanoutError {
-  return new FanoutError(message, { code: 'CONFIG_INVALID', target });
+function describe(value: unknown): string {
+  return `\`${String(value)}\` (${typeof value})`;
 }
 
 function expectString(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value === '') {
-    throw invalid(
-      `Expected \`${name}\` to be a non-empty string, got \`${String(value)}\` (${typeof value})`,
-    );
+    throw new TypeError(`Expected \`${name}\` to be a non-empty string, got ${describe(value)}`);
   }
   return value;
 }
@@ -68,37 +66,33 @@ function parseSpec(spec: string): DockerTargetOptions {
 
 /**
  * Validates a Docker target spec once: a container name (`app`), a URI (`docker://app`) or an options
- * object. Throws a FanoutError with code `CONFIG_INVALID`.
+ * object. Bad options throw a TypeError naming the option, as every target kind's options do.
  *
  * @example
  * normalizeDockerOptions('docker://app'); // { id: 'docker://app', container: 'app', … }
  */
 export function normalizeDockerOptions(spec: string | DockerTargetOptions): NormalizedDockerOptions {
   if (typeof spec !== 'string' && (typeof spec !== 'object' || spec === null)) {
-    throw invalid(`Expected a container name or Docker options, got \`${String(spec)}\` (${typeof spec})`);
+    throw new TypeError(`Expected a container name or Docker options, got ${describe(spec)}`);
   }
   const options = typeof spec === 'string' ? parseSpec(spec) : spec;
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw invalid(`Unknown Docker option \`${key}\`; known: ${[...KNOWN].join(', ')}`);
-  }
+  validateOptions(options, 'a Docker target', KNOWN);
   const container = expectString(options.container, 'container');
   const image = expectString(options.image, 'image');
   if ((container === undefined) === (image === undefined)) {
-    throw invalid('Expected exactly one of `container` and `image` in the Docker options');
+    throw new TypeError('Expected exactly one of `container` and `image` in the Docker options');
   }
   if (container !== undefined && !CONTAINER_NAME.test(container)) {
-    throw invalid(`Expected a container name or id, got \`${container}\``, `docker://${container}`);
+    throw new TypeError(`Expected \`container\` to be a container name or id, got ${describe(container)}`);
   }
   const env = options.env ?? {};
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== 'string') {
-      throw invalid(`Expected \`env.${name}\` to be a string, got \`${String(value)}\` (${typeof value})`);
+      throw new TypeError(`Expected \`env.${name}\` to be a string, got ${describe(value)}`);
     }
   }
   if (options.session !== undefined && typeof options.session !== 'boolean') {
-    throw invalid(
-      `Expected \`session\` to be a boolean, got \`${String(options.session)}\` (${typeof options.session})`,
-    );
+    throw new TypeError(`Expected \`session\` to be a boolean, got ${describe(options.session)}`);
   }
   const name = container?.replace(/^\//, '') ?? `fanout-${randomBytes(6).toString('hex')}`;
   return {

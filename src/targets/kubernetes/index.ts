@@ -14,8 +14,8 @@ export type { KubernetesTargetOptions } from './spec.js';
 /**
  * A target that runs commands in a Kubernetes pod through the API server's exec WebSocket. Accepts
  * `'namespace/pod:container'` (namespace and container optional), `k8s://namespace/pod/container` (optional
- * `?context=name`) or an options object. The kubeconfig is read here, once: a bad spec, a missing
- * kubeconfig or an unknown context throws a `CONFIG_INVALID` FanoutError at once.
+ * `?context=name`) or an options object. The kubeconfig is read here, once: a bad spec or option throws a
+ * TypeError naming it, a missing kubeconfig or an unknown context a `CONFIG_INVALID` FanoutError.
  *
  * @example
  * const api = createKubernetesTarget({ namespace: 'web', pod: 'api-7f9c', container: 'app', context: 'prod' });

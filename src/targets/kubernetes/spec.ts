@@ -1,4 +1,3 @@
-import { FanoutError } from '../../errors.js';
 import { parseDuration, type Duration } from '../../internal/duration.js';
 
 /** How long opening an exec may take when the spec does not say. */
@@ -31,21 +30,24 @@ const SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0
 /** Container names: DNS-1123 labels. */
 const LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-function invalid(spec: string, reason: string): FanoutError {
-  return new FanoutError(`Invalid Kubernetes target \`${spec}\`: ${reason}`, {
-    code: 'CONFIG_INVALID',
-    target: spec.startsWith('k8s://') ? spec : `k8s://${spec}`,
-  });
+function describe(value: unknown): string {
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+/** A bad name or form in the spec `shown`: a TypeError, as every target kind's bad options are. */
+function invalid(shown: string, expected: string): TypeError {
+  return new TypeError(`Expected ${expected} in the Kubernetes target \`${shown}\``);
 }
 
 function validate(spec: KubernetesSpec, shown: string): KubernetesSpec {
-  if (!SUBDOMAIN.test(spec.pod)) throw invalid(shown, `pod name \`${spec.pod}\` is not a DNS-1123 name`);
+  if (!SUBDOMAIN.test(spec.pod))
+    throw invalid(shown, `\`pod\` to be a DNS-1123 name, got ${describe(spec.pod)}`);
   if (spec.namespace !== undefined && !SUBDOMAIN.test(spec.namespace))
-    throw invalid(shown, `namespace \`${spec.namespace}\` is not a DNS-1123 name`);
+    throw invalid(shown, `\`namespace\` to be a DNS-1123 name, got ${describe(spec.namespace)}`);
   if (spec.container !== undefined && !LABEL.test(spec.container))
-    throw invalid(shown, `container name \`${spec.container}\` is not a DNS-1123 label`);
-  if (spec.context === '') throw invalid(shown, 'context is empty');
-  if (spec.kubeconfig === '') throw invalid(shown, 'kubeconfig path is empty');
+    throw invalid(shown, `\`container\` to be a DNS-1123 label, got ${describe(spec.container)}`);
+  if (spec.context === '') throw invalid(shown, '`context` to be a non-empty string, got `` (string)');
+  if (spec.kubeconfig === '') throw invalid(shown, '`kubeconfig` to be a non-empty string, got `` (string)');
   return spec;
 }
 
@@ -54,10 +56,10 @@ function parseUri(uri: string): KubernetesSpec {
   const [path = '', query = ''] = uri.slice('k8s://'.length).split('?', 2);
   const parts = path.split('/');
   if (parts.some((part) => part === '') || parts.length > 3)
-    throw invalid(uri, 'expected k8s://pod, k8s://namespace/pod or k8s://namespace/pod/container');
+    throw invalid(uri, 'k8s://pod, k8s://namespace/pod or k8s://namespace/pod/container');
   const params = new URLSearchParams(query);
   for (const key of params.keys())
-    if (key !== 'context') throw invalid(uri, `unknown query parameter \`${key}\` (only \`context\`)`);
+    if (key !== 'context') throw invalid(uri, `no query parameter but \`context\`, got \`${key}\``);
   const [first = '', second, third] = parts;
   return {
     pod: second ?? first,
@@ -73,7 +75,7 @@ function parseUri(uri: string): KubernetesSpec {
 /** `namespace/pod:container`; namespace and container may be left out (`pod`, `pod:container`). */
 function parseShort(spec: string): KubernetesSpec {
   const match = /^(?:([^/:]+)\/)?([^/:]+)(?::([^/:]+))?$/.exec(spec);
-  if (!match) throw invalid(spec, 'expected pod, pod:container, namespace/pod or namespace/pod:container');
+  if (!match) throw invalid(spec, 'pod, pod:container, namespace/pod or namespace/pod:container');
   return {
     pod: match[2] ?? '',
     namespace: match[1],
@@ -125,12 +127,10 @@ export function parseKubernetesSpec(spec: string | KubernetesTargetOptions): Kub
   for (const key of ['namespace', 'container', 'context', 'kubeconfig'] as const) {
     const value = spec[key];
     if (value !== undefined && typeof value !== 'string')
-      throw new TypeError(`Expected \`${key}\` to be a string, got \`${String(value)}\` (${typeof value})`);
+      throw new TypeError(`Expected \`${key}\` to be a string, got ${describe(value)}`);
   }
   if (spec.session !== undefined && typeof spec.session !== 'boolean')
-    throw new TypeError(
-      `Expected \`session\` to be a boolean, got \`${String(spec.session)}\` (${typeof spec.session})`,
-    );
+    throw new TypeError(`Expected \`session\` to be a boolean, got ${describe(spec.session)}`);
   const shown = `${spec.namespace ?? ''}${spec.namespace === undefined ? '' : '/'}${spec.pod}`;
   return validate(
     {

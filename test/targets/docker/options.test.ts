@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FanoutError } from '../../../src/errors.js';
 import { getDockerClient, resolveDockerEndpoint } from '../../../src/targets/docker/client.js';
 import { normalizeDockerOptions } from '../../../src/targets/docker/options.js';
 
@@ -34,10 +33,19 @@ describe('normalizeDockerOptions', () => {
     [{ container: 'a', env: { N: 1 } }, 'a non-string env value'],
     [{ container: 'a', user: '' }, 'an empty user'],
     [42, 'a number'],
-  ])('rejects %j (%s) with CONFIG_INVALID', (spec, _) => {
+  ])('rejects %j (%s) with a TypeError of the one option-error shape', (spec, _) => {
     const attempt = () => normalizeDockerOptions(spec as never);
-    expect(attempt).toThrow(FanoutError);
-    expect(attempt).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(attempt).toThrow(TypeError);
+    expect(attempt).toThrow(/^(Expected .+|Unknown option `tty` of a Docker target; known: .+)$/);
+  });
+
+  it('names the option and the value it got', () => {
+    expect(() => normalizeDockerOptions({ container: 'a', session: 'no' } as never)).toThrow(
+      new TypeError('Expected `session` to be a boolean, got `no` (string)'),
+    );
+    expect(() => normalizeDockerOptions('a/b')).toThrow(
+      new TypeError('Expected `container` to be a container name or id, got `a/b` (string)'),
+    );
   });
 });
 

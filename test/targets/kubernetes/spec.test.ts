@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { FanoutError } from '../../../src/errors.js';
 import { formatKubernetesId, parseKubernetesSpec } from '../../../src/targets/kubernetes/spec.js';
 
 const none = {
@@ -64,24 +63,25 @@ describe('parseKubernetesSpec', () => {
     'k8s://prod/web?context=',
     `${'a'.repeat(254)}`,
     `web:${'c'.repeat(64)}`,
-  ])('rejects the string %j as CONFIG_INVALID', (spec) => {
-    const error = (() => {
-      try {
-        parseKubernetesSpec(spec);
-      } catch (caught) {
-        return caught;
-      }
-    })();
-    expect(error).toBeInstanceOf(FanoutError);
-    expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+  ])('rejects the string %j with a TypeError naming the spec', (spec) => {
+    expect(() => parseKubernetesSpec(spec)).toThrow(TypeError);
+    expect(() => parseKubernetesSpec(spec)).toThrow(/^Expected .+ in the Kubernetes target `.*`$/);
   });
 
   it.each([{ pod: 'UPPER' }, { pod: 'web', namespace: 'a/b' }, { pod: 'web', context: '' }])(
-    'rejects the object %j as CONFIG_INVALID',
+    'rejects the object %j with a TypeError',
     (spec) => {
-      expect(() => parseKubernetesSpec(spec)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+      expect(() => parseKubernetesSpec(spec)).toThrow(TypeError);
     },
   );
+
+  it('names the option and the value it got', () => {
+    expect(() => parseKubernetesSpec('prod/Web')).toThrow(
+      new TypeError(
+        'Expected `pod` to be a DNS-1123 name, got `Web` (string) in the Kubernetes target `prod/Web`',
+      ),
+    );
+  });
 
   it.each([
     null,
