@@ -105,6 +105,10 @@ describe('--env passes values off every argv', { timeout: 300_000 }, () => {
     expect(badName.stderr).not.toContain(secret);
     const secretFlag = await runCli(['run', 'local', '--secret', missing, '--', 'true']);
     expect(secretFlag.stderr).toContain(`--secret: \`${missing}\` is not set in this environment`);
+    const secretValue = await runCli(['run', 'local', '--secret', `TOKEN=${secret}`, '--', 'true']);
+    expect(secretValue.code).toBe(255);
+    expect(secretValue.stderr).toContain('--secret: takes the NAME of a variable set here, not NAME=value');
+    expect(secretValue.stderr).not.toContain(secret);
   });
 });
 
