@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './pg.js';
 import { FanoutError } from '../errors.js';
 import { migrate } from './schema.js';
 
@@ -104,7 +105,11 @@ export async function openQueue(
   source: QueueSource,
   options: { readonly max?: number } = {},
 ): Promise<Queue> {
-  const pool = new pg.Pool({ ...source.config, max: options.max ?? 4, connectionTimeoutMillis: 10_000 });
+  const pool = new (loadPg().Pool)({
+    ...source.config,
+    max: options.max ?? 4,
+    connectionTimeoutMillis: 10_000,
+  });
   // A connection cut by a server restart fails its query (which callers retry) and leaves the pool; the
   // error it also emits, idle or checked out, is not one more failure.
   pool.on('error', () => {});

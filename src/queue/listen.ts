@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './pg.js';
 import type { QueueSource } from './connect.js';
 
 /** Channel of new or requeued jobs; the payload is the run id. */
@@ -30,7 +31,7 @@ export function listen(
 
   const connect = async (delay: number): Promise<void> => {
     if (closed) return;
-    const next = new pg.Client(source.config);
+    const next = new (loadPg().Client)(source.config);
     client = next;
     const retry = (): void => {
       if (client !== next || closed) return;

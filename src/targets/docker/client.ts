@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { lazyRequire } from '../lazy-require.js';
+import { lazyRequire } from '../../internal/lazy-require.js';
 
 const loadDockerode = lazyRequire<typeof Docker>('dockerode');
 

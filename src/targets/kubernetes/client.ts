@@ -1,6 +1,6 @@
 import type * as Kubernetes from '@kubernetes/client-node';
 import type { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
-import { lazyRequire } from '../lazy-require.js';
+import { lazyRequire } from '../../internal/lazy-require.js';
 
 /** The Kubernetes client library, loaded when a Kubernetes target is first made. */
 export const loadKubernetesClient = lazyRequire<typeof Kubernetes>('@kubernetes/client-node');

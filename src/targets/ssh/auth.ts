@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import ssh2 from 'ssh2';
 import type { AnyAuthMethod } from 'ssh2';
+import { loadSsh2 } from './ssh2.js';
 import { SshFailure } from './failure.js';
 import type { SshSettings } from './settings.js';
 
@@ -12,7 +12,7 @@ export interface AuthPlan {
 }
 
 function parseKey(data: Buffer | string, passphrase: string | undefined, name: string, notes: string[]) {
-  const parsed = ssh2.utils.parseKey(data, passphrase);
+  const parsed = loadSsh2().utils.parseKey(data, passphrase);
   if (!(parsed instanceof Error)) return Array.isArray(parsed) ? parsed[0] : parsed;
   notes.push(
     /encrypted|passphrase/i.test(parsed.message)

@@ -1,7 +1,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import SSHConfig, { LineType, type Line } from 'ssh-config';
+import type SSHConfig from 'ssh-config';
+import type * as SshConfigModule from 'ssh-config';
+import type { Line } from 'ssh-config';
+import { lazyRequire } from '../../internal/lazy-require.js';
+
+/** The ssh_config parser, loaded when the first ssh_config file is read. */
+const loadSshConfig = lazyRequire<typeof SshConfigModule>('ssh-config');
 import { FanoutError } from '../../errors.js';
 
 /** `~` and `~/…` → the home directory. */
@@ -47,7 +53,7 @@ function flattenIncludes(config: SSHConfig, baseDir: string, depth: number): SSH
   if (depth > 16) {
     throw new FanoutError('ssh_config Include nests deeper than 16 levels', { code: 'CONFIG_INVALID' });
   }
-  const flat = new SSHConfig();
+  const flat = new (loadSshConfig().default)();
   const loadAll = (line: Line): SSHConfig[] =>
     'param' in line && /^include$/i.test(line.param)
       ? words(line.value).flatMap((word) =>
@@ -55,18 +61,22 @@ function flattenIncludes(config: SSHConfig, baseDir: string, depth: number): SSH
         )
       : [];
   for (const line of config) {
-    if (line.type !== LineType.DIRECTIVE) continue;
+    if (line.type !== loadSshConfig().LineType.DIRECTIVE) continue;
     const included = loadAll(line);
     if ('param' in line && /^include$/i.test(line.param)) {
       for (const file of included) flat.push(...file);
       continue;
     }
     if ('config' in line) {
-      const inner = new SSHConfig();
+      const inner = new (loadSshConfig().default)();
       const sections: Line[] = [];
       for (const child of line.config) {
         const nested = loadAll(child);
-        if (nested.length === 0 && child.type === LineType.DIRECTIVE && !/^include$/i.test(child.param)) {
+        if (
+          nested.length === 0 &&
+          child.type === loadSshConfig().LineType.DIRECTIVE &&
+          !/^include$/i.test(child.param)
+        ) {
           inner.push(child);
         }
         for (const file of nested) {
@@ -83,7 +93,7 @@ function flattenIncludes(config: SSHConfig, baseDir: string, depth: number): SSH
 
 function parseFile(file: string): SSHConfig {
   try {
-    return SSHConfig.parse(readFileSync(file, 'utf8'));
+    return loadSshConfig().default.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new FanoutError(`Cannot read ssh_config file ${file}: ${(error as Error).message}`, {
       code: 'CONFIG_INVALID',

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Client } from 'ssh2';
+import type { Client } from 'ssh2';
+import { loadSsh2 } from './ssh2.js';
 import { createAuthPlan } from './auth.js';
 import { SshFailure } from './failure.js';
 import {
@@ -108,7 +109,7 @@ export async function connectClient(
     knownKeyTypes(entries, knownHostsName(settings.hostname, settings.port)),
   );
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new (loadSsh2().Client)();
     const socket = transport ?? net.connect({ host: settings.hostname, port: settings.port });
     if (socket instanceof net.Socket) socket.setNoDelay(true);
     let hostKeyFailure: SshFailure | undefined;
