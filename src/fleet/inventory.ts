@@ -217,8 +217,9 @@ export function parseInventory(text: string, file: string, options: InventoryOpt
     const map = isMap(pair.value) ? pair.value : undefined;
     if (!map && !isScalar(pair.value))
       reader.fail(keyNode, `target \`${name}\` must be a URI or a mapping with \`uri\``);
-    const uriNode = ((map ? map.get('uri', true) : pair.value) as Node | undefined) ?? keyNode;
-    const uri: unknown = isScalar(uriNode) ? uriNode.value : undefined;
+    const uriValue = (map ? map.get('uri', true) : pair.value) as Node | undefined;
+    const uri: unknown = isScalar(uriValue) ? uriValue.value : undefined;
+    const uriNode = uriValue ?? keyNode;
     const masked = typeof uri === 'string' ? maskUriPassword(uri) : undefined;
     if (masked !== undefined)
       reader.fail(uriNode, `target \`${name}\` (\`${masked}\`): ${URI_PASSWORD_REFUSED}`);

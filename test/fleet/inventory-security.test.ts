@@ -147,3 +147,10 @@ describe('inventory env', () => {
     expect(error.message).toMatch(pattern);
   });
 });
+
+describe('a target mapping without `uri`', () => {
+  it('is told as such, not read as a target named by its key', () => {
+    const error = failure('targets:\n  web1:\n    weight: 2\n');
+    expect(error.message).toMatch(/^fleet\.yaml:3: target `web1` has URI `undefined`/);
+  });
+});

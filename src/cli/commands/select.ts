@@ -16,6 +16,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function commandEnv(flags: CliFlags, environment: NodeJS.ProcessEnv): Record<string, string> {
   const lookup = (flag: string, name: string): string => {
+    if (name.includes('=')) throw usageError(flag, 'takes the NAME of a variable set here, not NAME=value');
     if (!ENV_NAME.test(name)) throw usageError(flag, `expected a variable name, got \`${name}\``);
     const value = environment[name];
     if (value === undefined) throw usageError(flag, `\`${name}\` is not set in this environment`);
