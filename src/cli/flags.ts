@@ -1,5 +1,3 @@
-import { TARGET_KINDS } from '../index.js';
-
 /** The commands of the `fanout` CLI. */
 export type CommandName =
   'run' | 'jobs' | 'targets' | 'ping' | 'push' | 'pull' | 'worker' | 'status' | 'results' | 'cancel';
@@ -354,41 +352,3 @@ export const FLAGS: readonly FlagSpec[] = [
     description: 'write every attempt to file as JSON lines',
   },
 ];
-
-/** Text after the generated option list of each command in `--help`. */
-export const HELP_FOOTER = `
-The words after -- are joined with spaces and run by sh -c on the target. In a jobs template, GNU
-parallel's replacement strings stand for the job's arguments, each quoted for the place it stands (outside
-quotes, or inside '…' or "…"): {} all arguments, {.} without extension, {/} base name, {//} directory,
-{/.} base name without extension, {1} {2} … one input source (or --colsep column) each, also as {1.} {1/}
-{1//} {1/.}, {#} the job number, {%} the job slot. A template without {} gets the arguments appended.
-Input: 'fanout jobs @all -- cmd ::: a b ::: 1 2' runs every combination (a 1, a 2, b 1, b 2); --link pairs
-them; ':::: file' reads a source's values from the lines of file ('-' for stdin); ':::+' / '::::+' pair a
-source with the one before it. Without ::: or ::::, each stdin line is one argument.
-
-Selections: names (web1), globs ('web*'), groups (@web, @all), ranges (web[01-10]), target URIs. '!web3' or
-'!@canary' leaves targets out, '@web:&@prod' (or '&@prod') keeps only those in both, wherever they stand; with
-only ! and & terms the selection starts from @all.
-
-Target kinds (inventory \`targets\` and \`defaults.<kind>\`, or a URI in a selection):
-${TARGET_KINDS.map((kind) => `  ${kind.uriForm.padEnd(31)} ${kind.summary}`).join('\n')}
-
-Exit status:
-  0        every job succeeded
-  1-100    that many jobs failed (non-zero exit, signal, timeout or unreachable target;
-           jobs a halt canceled or skipped are not counted)
-  101      more than 100 jobs failed
-  130      interrupted (Ctrl-C or SIGTERM): running jobs got TERM, then KILL after 3s (at once on a second
-           Ctrl-C); the joblog and the summary are written
-  141      standard output was closed (e.g. | head): no more jobs were started, running ones were killed
-  255      usage or inventory error: nothing was run
-
-Examples:
-  fanout targets @web
-  fanout run @web -- uptime
-  fanout run 'web[01-04]' --batches 1,50% --halt soon,fail=1 -- 'systemctl restart app'
-  fanout jobs @all -j 8 --joblog run.log -- 'gzip -k {}' ::: *.log
-  find . -name '*.csv' | fanout jobs @all --retries 2 --output json -- 'wc -l {}'
-  fanout jobs @all --joblog run.log --resume -- 'gzip -k {}' ::: *.log
-  fanout push @web --mkdirs --checksum ./dist /srv/app
-  fanout pull @web /var/log/app.log ./logs        (lands in ./logs/<target>/app.log)`;

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { FanoutError } from '../index.js';
-import { FLAGS, HELP_FOOTER, type CliFlags, type CommandName } from './flags.js';
+import { FLAGS, type CliFlags, type CommandName } from './flags.js';
+import { helpFooter } from './help.js';
 import type { CliIo, CommandInput } from './io.js';
 import { usageError } from './usage.js';
 
@@ -80,6 +82,19 @@ const COMMANDS: Record<
   },
 };
 
+/** This package's version, from its package.json (next to dist/ when installed). */
+function version(): string {
+  for (const path of ['../../package.json', '../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string })
+        .version;
+    } catch {
+      // Not at this depth: the source tree (src/cli) and the bundle (dist/) differ by one level.
+    }
+  }
+  return 'unknown';
+}
+
 function buildProgram(
   io: CliIo,
   chosen: { name?: CommandName; selection?: string[]; flags?: CliFlags },
@@ -90,8 +105,9 @@ function buildProgram(
     )
     .exitOverride()
     .showSuggestionAfterError(true)
+    .version(version(), '-V, --version', 'print the version of fanout')
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: () => {} })
-    .addHelpText('after', HELP_FOOTER);
+    .addHelpText('after', helpFooter('fanout'));
   for (const [name, spec] of Object.entries(COMMANDS) as [CommandName, (typeof COMMANDS)[CommandName]][]) {
     const command = program
       .command(name)
@@ -103,7 +119,7 @@ function buildProgram(
       )
       .exitOverride()
       .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: () => {} })
-      .addHelpText('after', HELP_FOOTER)
+      .addHelpText('after', helpFooter(name))
       .action((positional: string[] | string | undefined, flags: CliFlags) => {
         const selection = positional === undefined ? [] : ([] as string[]).concat(positional);
         Object.assign(chosen, { name, selection, flags });

@@ -8,7 +8,8 @@ import { FleetRun } from './scheduler.js';
  * Spreads jobs over a fleet: each job goes to a free slot on the least-loaded member. The input (an array,
  * an iterable or an async iterable) is read only as slots free up, so a million jobs from stdin stay in
  * bounded memory. A failed job is retried on another member when one is up; a member that cannot be reached
- * is marked down and its jobs go elsewhere, so no job is lost.
+ * is marked down and its jobs go elsewhere, so no job is lost; it gets jobs again after a cool-down (5 s, doubling
+ * up to 60 s while it stays unreachable).
  *
  * @example
  * const report = await distribute(

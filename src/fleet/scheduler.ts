@@ -15,8 +15,17 @@ interface Slot {
   readonly capacity: number;
   active: number;
   assigned: number;
-  down: boolean;
+  /** Until when (performance.now()) the member counts as down after it could not be reached; 0 when up. */
+  downUntil: number;
+  /** How long its next time down lasts: doubled on each failure to reach it, reset by a success. */
+  coolDownMs: number;
 }
+
+/** A member that could not be reached gets its jobs again after this long, then twice as long, up to the cap. */
+const FIRST_COOL_DOWN_MS = 5_000;
+const MAX_COOL_DOWN_MS = 60_000;
+
+const isDown = (slot: Slot): boolean => slot.downUntil > performance.now();
 
 /** A job waiting for a slot: new, or a retry (with the targets it already failed on). */
 interface Pending {
@@ -54,7 +63,7 @@ function skippedReport(job: FleetJob): JobReport {
 /**
  * One run of jobs over a fleet: pulls jobs from the input only when a slot is free (so the input is read
  * lazily), places each on the least-loaded member that is up, retries failures on another member, marks
- * unreachable members down, and applies the failure policy.
+ * unreachable members down for a cool-down, and applies the failure policy.
  */
 export class FleetRun {
   readonly #options: ResolvedFleetOptions;
@@ -86,7 +95,8 @@ export class FleetRun {
           : Math.max(1, Math.round(options.perTarget * member.weight)),
       active: 0,
       assigned: 0,
-      down: false,
+      downUntil: 0,
+      coolDownMs: FIRST_COOL_DOWN_MS,
     }));
   }
 
@@ -239,7 +249,7 @@ export class FleetRun {
    */
   #choose(pending: Pending): Slot | 'none' | null {
     const pin = pending.job.pin;
-    const allowed = this.#slots.filter((slot) => !slot.down && (!pin || slot.member === pin));
+    const allowed = this.#slots.filter((slot) => !isDown(slot) && (!pin || slot.member === pin));
     if (allowed.length === 0) return 'none';
     const fresh = allowed.filter((slot) => !pending.tried.has(slot.member.name));
     const candidates = fresh.length > 0 ? fresh : allowed;
@@ -287,15 +297,18 @@ export class FleetRun {
     });
     slot.active -= 1;
     this.#active -= 1;
-    // A pinned job (runOn) has nowhere else to go: its target stays up for a retry.
-    if (outcome.stage === 'connect' && !job.pin && !slot.down) {
-      slot.down = true;
+    // A pinned job (runOn) has nowhere else to go: its target stays up for a retry. Any other member that
+    // could not be reached is left alone for a cool-down, then tried again: hosts come back.
+    if (outcome.stage !== 'connect') slot.coolDownMs = FIRST_COOL_DOWN_MS;
+    else if (!job.pin && !isDown(slot)) {
+      slot.downUntil = performance.now() + slot.coolDownMs;
+      slot.coolDownMs = Math.min(slot.coolDownMs * 2, MAX_COOL_DOWN_MS);
       onEvent?.({ type: 'target-down', target: name, error: outcome.error! });
     }
     const report = this.#report(job, name, attempt, outcome);
     const kind = failureKind(report);
     // A job whose target was unreachable never ran: it moves to another member without using up a retry.
-    const moves = kind === 'unreachable' && !job.pin && this.#slots.some((other) => !other.down);
+    const moves = kind === 'unreachable' && !job.pin && this.#slots.some((other) => !isDown(other));
     if (kind && !this.#stopping && (moves || pending.retried < this.#options.retries)) {
       const delayMs = moves ? 0 : retryDelay(pending.retried + 1, this.#options.backoffMs);
       this.#scheduleRetry(pending, name, kind, delayMs, moves ? pending.retried : pending.retried + 1);

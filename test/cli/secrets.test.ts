@@ -59,7 +59,7 @@ describe('--env passes values off every argv', { timeout: 300_000 }, () => {
         // The remote command runs now: no process on this machine (host, sshd sessions, containers) shows it.
         expect(processesMatching(secret)).toEqual([]);
         const result = await run.result;
-        expect(result.stderr).toMatch(/1 jobs in [\d.]+s: 1 ok/);
+        expect(result.stderr).toMatch(/1 job in [\d.]+s: 1 ok/);
         expect(result.stdout).toContain(sha256(secret));
         expect(result.code).toBe(0);
       });

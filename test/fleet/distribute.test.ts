@@ -1,13 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ConnectionError } from '../../src/errors.js';
 import { distribute } from '../../src/fleet/distribute.js';
 import type { FleetEvent } from '../../src/fleet/events.js';
 import { localTarget } from '../../src/targets/local.js';
 import type { Target } from '../../src/targets/target.js';
+import { createSshTarget } from '../../src/targets/ssh/index.js';
 import { processesMatching, uniqueSleep } from '../support/processes.js';
+import '../support/sshd-context.js';
+import { choosePort, startSshd } from '../support/sshd.js';
 
 const fleet = [
   { name: 'alpha', target: localTarget },
@@ -243,5 +246,47 @@ describe('distribute', () => {
     await expect(distribute(['true'], [], {})).rejects.toThrow(/targets/);
     await expect(distribute(['true'], [localTarget, localTarget])).rejects.toThrow(/unique/);
     await expect(distribute(['true'], fleet, { policy: { halt: 'maybe' as never } })).rejects.toThrow(/halt/);
+  });
+});
+
+describe('distribute over a host that comes back', () => {
+  it('gives a member that could not be reached its jobs again after a cool-down', async () => {
+    const info = inject('ssh');
+    const address = '127.0.0.61';
+    const port = await choosePort([address]);
+    const late = createSshTarget({
+      host: address,
+      port,
+      user: info.user,
+      identityFile: info.identityFile,
+      knownHostsFile: join(mkdtempSync(join(tmpdir(), 'fanout-late-')), 'known_hosts'),
+      hostKeyPolicy: 'accept-new',
+      configFile: false,
+      agent: false,
+    });
+    const { events, onEvent } = record();
+    // Nothing listens yet: the first job sent there is refused and the member goes down. The host starts a
+    // second later; once the cool-down (5 s) is over, it takes jobs again.
+    let extra: Awaited<ReturnType<typeof startSshd>> | undefined;
+    const starting = new Promise((resolve) => setTimeout(resolve, 1000)).then(async () => {
+      extra = await startSshd(info, { host: address, port });
+    });
+    try {
+      const report = await distribute(
+        Array.from({ length: 48 }, () => 'sleep 0.25'),
+        [
+          { name: 'alpha', target: localTarget },
+          { name: 'late', target: late },
+        ],
+        { perTarget: 2, keepJobs: true, onEvent },
+      );
+      expect(report.counts).toMatchObject({ total: 48, ok: 48 });
+      expect(events.filter((event) => event.type === 'target-down')).toHaveLength(1);
+      expect(report.jobs.filter((job) => job.target === 'late').length).toBeGreaterThan(0);
+    } finally {
+      await starting;
+      await late.dispose();
+      await extra?.stop();
+    }
   });
 });

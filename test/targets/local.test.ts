@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { $, MaxBufferError, localTarget } from '../../src/index.js';
+import { $, LocalTarget, MaxBufferError, createShell, localTarget } from '../../src/index.js';
 import { processesMatching, uniqueSleep, waitFor } from '../support/processes.js';
 
 /** A command that forks two children and waits on them. */
@@ -16,7 +16,9 @@ async function startedAndRunning(marker: string): Promise<void> {
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
-describe('local target kills', () => {
+describe.each([true, false])('local target kills (session agents: %s)', (session) => {
+  const target = session ? localTarget : new LocalTarget({ session: false });
+  const sh = session ? $ : createShell(target);
   const markers: string[] = [];
   afterEach(async () => {
     // Leave nothing behind even when an assertion failed.
@@ -26,7 +28,7 @@ describe('local target kills', () => {
   it('timeout kills the whole process tree', async () => {
     const { line, marker } = forkingCommand();
     markers.push(marker);
-    const error = await $.raw`${line}`.timeout('500ms').catch((e: unknown) => e);
+    const error = await sh.raw`${line}`.timeout('500ms').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'TIMEOUT' });
     expect(processesMatching(marker)).toEqual([]);
   });
@@ -35,7 +37,7 @@ describe('local target kills', () => {
     const { line, marker } = forkingCommand();
     markers.push(marker);
     const controller = new AbortController();
-    const running = $.raw`${line}`.signal(controller.signal).catch((e: unknown) => e);
+    const running = sh.raw`${line}`.signal(controller.signal).catch((e: unknown) => e);
     await startedAndRunning(marker);
     const reason = new Error('operator said stop');
     controller.abort(reason);
@@ -46,7 +48,7 @@ describe('local target kills', () => {
   it('kill() kills the whole process tree', async () => {
     const { line, marker } = forkingCommand();
     markers.push(marker);
-    const command = $.raw`${line}`.nothrow();
+    const command = sh.raw`${line}`.nothrow();
     const done = command.then((r) => r);
     await startedAndRunning(marker);
     command.kill();
@@ -59,7 +61,7 @@ describe('local target kills', () => {
     const { command, marker } = uniqueSleep();
     markers.push(marker);
     const started = Date.now();
-    const result = await $.raw`trap '' TERM; ${command} & wait; wait`
+    const result = await sh.raw`trap '' TERM; ${command} & wait; wait`
       .timeout(200)
       .nothrow()
       .signal(AbortSignal.timeout(20_000));
@@ -74,21 +76,23 @@ describe('local target kills', () => {
     const { command, marker } = uniqueSleep();
     markers.push(marker);
     const started = Date.now();
-    await $({ killGrace: 300 }).raw`trap '' TERM; ${command} & wait; wait`.timeout(100).nothrow();
+    await sh({ killGrace: 300 }).raw`trap '' TERM; ${command} & wait; wait`.timeout(100).nothrow();
     expect(Date.now() - started).toBeLessThan(2500);
     expect(processesMatching(marker)).toEqual([]);
   });
 
   it('does not start a command whose signal is already aborted', async () => {
     const { command, marker } = uniqueSleep();
-    await expect($.raw`${command}`.signal(AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(sh.raw`${command}`.signal(AbortSignal.abort())).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     expect(processesMatching(marker)).toEqual([]);
   });
 
   it('kills the command when a line loop ends early', async () => {
     const { command, marker } = uniqueSleep();
     markers.push(marker);
-    for await (const line of $.raw`echo ready; ${command}`) {
+    for await (const line of sh.raw`echo ready; ${command}`) {
       expect(line).toBe('ready');
       break;
     }
@@ -98,10 +102,10 @@ describe('local target kills', () => {
   it('dispose() kills every running local command', async () => {
     const { line, marker } = forkingCommand();
     markers.push(marker);
-    const running = $.raw`${line}`.nothrow();
+    const running = sh.raw`${line}`.nothrow();
     const done = running.then((r) => r);
     await startedAndRunning(marker);
-    await localTarget.dispose();
+    await target.dispose();
     expect((await done).signal).toBe('SIGKILL');
     expect(processesMatching(marker)).toEqual([]);
   });

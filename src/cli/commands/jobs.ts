@@ -15,6 +15,7 @@ import {
   type InputOptions,
 } from '../../fleet/input/index.js';
 import type { CliFlags } from '../flags.js';
+import { countOf } from '../format.js';
 import type { CommandInput } from '../io.js';
 import { resolveSettings } from '../options.js';
 import { usageError } from '../usage.js';
@@ -170,7 +171,9 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
     return submitJobs({ template, jobs: stream, total: plan.total, settings, flags, io });
   }
   if (skip.size > 0 && settings.progress !== 'none') {
-    io.stderr.write(`fanout: resuming: ${skip.size} jobs in ${settings.joblog} are skipped\n`);
+    io.stderr.write(
+      `fanout: resuming: skipping ${countOf(skip.size, 'job')} recorded in ${settings.joblog}\n`,
+    );
   }
   // Jobs from the command line are few enough to list, so the run knows its total (for ETA and N%);
   // `{%}` needs each job built when it starts, so those stay lazy.

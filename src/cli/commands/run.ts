@@ -1,5 +1,6 @@
 import { createTargets, readJoblog, redactSecrets, runOn, type FleetTarget } from '../../index.js';
 import type { CliFlags } from '../flags.js';
+import { countOf } from '../format.js';
 import type { CliIo, CommandInput } from '../io.js';
 import { resolveSettings, type RunSettings } from '../options.js';
 import { usageError } from '../usage.js';
@@ -32,7 +33,7 @@ export async function runCommand(input: CommandInput<CliFlags>): Promise<number>
   const members = selected.filter((member) => !done.has(member.name));
   if (settings.resume && settings.progress !== 'none') {
     io.stderr.write(
-      `fanout: resuming: ${selected.length - members.length} targets in ${settings.joblog} are skipped\n`,
+      `fanout: resuming: skipping ${countOf(selected.length - members.length, 'target')} recorded in ${settings.joblog}\n`,
     );
   }
   if (members.length === 0) return 0;

@@ -1,5 +1,6 @@
 import type { FleetEvent, FleetReport, JobReport } from '../../index.js';
 import { describeOutcome } from './group.js';
+import { countOf } from '../format.js';
 import type { Palette, Screen } from './screen.js';
 
 const LISTED = 20;
@@ -54,7 +55,7 @@ export function printSummary(
   ];
   const seconds = (report.durationMs / 1000).toFixed(1);
   screen.err(
-    `fanout: ${counts.total} jobs in ${seconds}s: ${parts.join(', ')}${counts.retries > 0 ? ` (${counts.retries} retries)` : ''}\n`,
+    `fanout: ${countOf(counts.total, 'job')} in ${seconds}s: ${parts.join(', ')}${counts.retries > 0 ? ` (${countOf(counts.retries, 'retry', 'retries')})` : ''}\n`,
   );
   if (context.interrupted === 'interrupted')
     screen.err(colors.red('fanout: interrupted: running jobs were killed\n'));

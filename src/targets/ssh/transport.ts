@@ -181,7 +181,9 @@ export class SshTransport implements WrapperTransport {
       });
       return;
     }
-    if (!SSH_SIGNALS.has(name)) return void killFromSpare(this.settings, pid, signal);
+    // ssh2 sends no signal request once our side of the channel has ended (a command without stdin, or
+    // whose input is all sent): it would be dropped without a word.
+    if (!SSH_SIGNALS.has(name) || !channel.writable) return void killFromSpare(this.settings, pid, signal);
     try {
       channel.signal(name);
     } catch {

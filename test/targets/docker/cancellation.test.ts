@@ -23,10 +23,10 @@ async function waitUntilRunning(marker: string): Promise<void> {
   }
 }
 
-describe('Docker target: cancellation', () => {
+describe.each([true, false])('Docker target: cancellation (session agents: %s)', (session) => {
   it('timeout kills the whole process group, children included', async () => {
     const sleep = uniqueSleep();
-    const error = await $.docker(container)
+    const error = await $.docker({ container, session })
       .run(`${sleep} & ${sleep}`)
       .timeout('1s')
       .catch((caught: unknown) => caught);
@@ -38,7 +38,7 @@ describe('Docker target: cancellation', () => {
   it('abort escalates to SIGKILL when the command ignores SIGTERM', async () => {
     const sleep = uniqueSleep();
     const controller = new AbortController();
-    const running = $.docker(container)({ killGrace: '500ms' })
+    const running = $.docker({ container, session })({ killGrace: '500ms' })
       .run(`trap '' TERM; ${sleep} & ${sleep}; wait`)
       .signal(controller.signal);
     const settled = running.then(
@@ -54,7 +54,7 @@ describe('Docker target: cancellation', () => {
 
   it('a kill sent before the command has reported its pid still reaches it', async () => {
     const sleep = uniqueSleep();
-    const running = $.docker(container).run(`${sleep} & ${sleep}`).nothrow();
+    const running = $.docker({ container, session }).run(`${sleep} & ${sleep}`).nothrow();
     const settled = running.then((result) => result);
     running.kill('SIGKILL');
     expect(await settled).toMatchObject({ exitCode: null, signal: 'SIGKILL' });
@@ -63,7 +63,7 @@ describe('Docker target: cancellation', () => {
 
   it('dispose kills what still runs', async () => {
     const sleep = uniqueSleep();
-    const target = createDockerTarget(container);
+    const target = createDockerTarget({ container, session });
     const running = createShell(target).run(`${sleep} & ${sleep}`).nothrow();
     const settled = running.then((result) => result);
     await waitUntilRunning(sleep);

@@ -12,9 +12,9 @@ afterAll(() => closeSshConnections());
 /** A command with children: a background sleep, a foreground sleep, and the shell waiting on both. */
 const tree = (marker: string) => `sleep ${marker}1 & sleep ${marker}2; wait`;
 
-describe('remote kills', () => {
+describe.each([true, false])('remote kills (session agents: %s)', (session) => {
   it('a timeout kills the whole remote process tree and leaves its sibling alone', async () => {
-    const shell = $.ssh(optionsFor(fixtures().hosts[0]!));
+    const shell = $.ssh(optionsFor(fixtures().hosts[0]!, { session }));
     const sibling = shell`sleep 2; echo sibling`.text();
     const started = Date.now();
     const error = await shell
@@ -29,7 +29,7 @@ describe('remote kills', () => {
   });
 
   it('an AbortSignal kills the remote tree and rejects with its reason', async () => {
-    const shell = $.ssh(optionsFor(fixtures().hosts[1]!));
+    const shell = $.ssh(optionsFor(fixtures().hosts[1]!, { session }));
     const controller = new AbortController();
     const running = shell.run(tree('100.4343')).signal(controller.signal);
     const settled = running.catch((caught: unknown) => caught);
@@ -40,7 +40,7 @@ describe('remote kills', () => {
   });
 
   it('.kill() reaches a command that ignores SIGTERM through SIGKILL after the grace period', async () => {
-    const shell = $.ssh(optionsFor(fixtures().hosts[2]!));
+    const shell = $.ssh(optionsFor(fixtures().hosts[2]!, { session }));
     const running = shell({ killGrace: '500ms' })
       .run(`trap '' TERM; sleep 100.4444 & sleep 100.4445; wait`)
       .nothrow();
@@ -53,7 +53,7 @@ describe('remote kills', () => {
   });
 
   it('kills the tree of a root login, whose SSH signal requests sshd ignores, from a second channel', async () => {
-    const shell = $.ssh(optionsFor(fixtures().hosts[3]!, { user: 'root' }));
+    const shell = $.ssh(optionsFor(fixtures().hosts[3]!, { user: 'root', session }));
     expect(await shell`id -u`.text()).toBe('0');
     const error = await shell
       .run(tree('100.4646'))
@@ -64,7 +64,7 @@ describe('remote kills', () => {
   });
 
   it('a kill before the channel opens stops the command from ever starting', async () => {
-    const shell = $.ssh(optionsFor(fixtures().hosts[4]!));
+    const shell = $.ssh(optionsFor(fixtures().hosts[4]!, { session }));
     // Eleven commands: the last one waits in the queue for a channel when it is killed.
     const busy = Array.from({ length: 10 }, () => shell`sleep 1`);
     const queued = shell`sleep 100.4747`.nothrow();
