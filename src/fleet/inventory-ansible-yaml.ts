@@ -1,4 +1,4 @@
-import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
 import type { Inventory } from './inventory.js';
 import { AnsibleModel, buildAnsibleInventory } from './inventory-ansible.js';
 
@@ -30,44 +30,36 @@ export function parseAnsibleYaml(text: string, file: string): Inventory {
       model.fail(lineOf(node, at), `${what} must be a string, number or boolean`);
     return String(node.value);
   };
-  const readVars = (node: unknown, line: number): [string, string, number][] => {
+  /** The pairs of a mapping; nothing for an empty value (`web1:`); anything else fails naming `what`. */
+  const pairsOf = (node: unknown, what: string, at: number): Pair<unknown, unknown>[] => {
     if (node === null || node === undefined || (isScalar(node) && node.value === null)) return [];
-    if (!isMap(node)) model.fail(lineOf(node, line), 'variables must be a mapping of name: value');
-    return node.items.map((pair) => {
+    if (!isMap(node)) model.fail(lineOf(node, at), `${what} must be a mapping`);
+    return node.items;
+  };
+  const readVars = (node: unknown, line: number): [string, string, number][] =>
+    pairsOf(node, 'variables', line).map((pair) => {
       const key = scalar(pair.key, 'a variable name', line);
-      const at = lineOf(pair.key, line);
       // Only connection variables need a scalar value; others (lists, maps) are ignored as they are.
       const value = isScalar(pair.value) && pair.value.value !== null ? String(pair.value.value) : '';
-      return [key, value, at];
+      return [key, value, lineOf(pair.key, line)];
     });
-  };
   const readGroup = (name: string, node: unknown, line: number): void => {
     const group = model.group(name, line);
-    if (node === null || (isScalar(node) && node.value === null)) return;
-    if (!isMap(node))
-      model.fail(lineOf(node, line), `group \`${name}\` must be a mapping of hosts, children, vars`);
-    for (const pair of node.items) {
+    for (const pair of pairsOf(node, `group \`${name}\` (hosts, children, vars)`, line)) {
       const key = scalar(pair.key, 'a key', line);
       const at = lineOf(pair.key, line);
       if (key === 'vars') {
         for (const [variable, value, where] of readVars(pair.value, at))
           model.setVar(group.vars, variable, value, where);
       } else if (key === 'hosts') {
-        if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) continue;
-        if (!isMap(pair.value))
-          model.fail(lineOf(pair.value, at), `\`hosts\` of \`${name}\` must be a mapping`);
-        for (const host of pair.value.items) {
+        for (const host of pairsOf(pair.value, `\`hosts\` of \`${name}\``, at)) {
           const where = lineOf(host.key, at);
-          const pattern = scalar(host.key, 'a host name', at);
-          model.addHosts(name, pattern, readVars(host.value, where), where);
+          model.addHosts(name, scalar(host.key, 'a host name', at), readVars(host.value, where), where);
         }
       } else if (key === 'children') {
-        if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) continue;
-        if (!isMap(pair.value))
-          model.fail(lineOf(pair.value, at), `\`children\` of \`${name}\` must be a mapping of groups`);
-        for (const child of pair.value.items) {
-          const childName = scalar(child.key, 'a group name', at);
+        for (const child of pairsOf(pair.value, `\`children\` of \`${name}\``, at)) {
           const where = lineOf(child.key, at);
+          const childName = scalar(child.key, 'a group name', at);
           group.children.push({ name: childName, line: where });
           readGroup(childName, child.value, where);
         }

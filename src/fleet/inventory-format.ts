@@ -17,10 +17,7 @@ export function detectInventoryFormat(text: string, file: string): InventoryForm
     .filter((line) => line.trim() !== '' && !/^\s*[#;]/.test(line))
     .map((line) => line.trim());
   if (/\.ini$/i.test(file) || entries[0]?.startsWith('[')) return 'ansible-ini';
-  if (
-    /\.ya?ml$/i.test(file) === false &&
-    entries.some((line) => /^(Host|Match)(\s*=\s*|\s+)[^:]+$/i.test(line))
-  )
+  if (!/\.ya?ml$/i.test(file) && entries.some((line) => /^(Host|Match)(\s*=\s*|\s+)[^:]+$/i.test(line)))
     return 'ssh-config';
   if (!/^targets\s*:/m.test(text) && /^\s+(hosts|children)\s*:/m.test(text)) return 'ansible-yaml';
   return 'fanout';
