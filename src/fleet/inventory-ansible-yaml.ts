@@ -1,4 +1,5 @@
-import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import type { Node, Pair } from 'yaml';
+import { isMap, isScalar, newLineCounter, parseDocument } from '../internal/yaml.js';
 import type { Inventory } from './inventory.js';
 import { AnsibleModel, buildAnsibleInventory } from './inventory-ansible.js';
 
@@ -12,7 +13,7 @@ import { AnsibleModel, buildAnsibleInventory } from './inventory-ansible.js';
  * const inventory = parseAnsibleYaml('all:\n  children:\n    web:\n      hosts:\n        web[1:2]:\n', 'hosts.yml');
  */
 export function parseAnsibleYaml(text: string, file: string): Inventory {
-  const lines = new LineCounter();
+  const lines = newLineCounter();
   const model: AnsibleModel = new AnsibleModel(file);
   const lineOf = (node: unknown, fallback = 1): number => {
     const range = (node as Node | null | undefined)?.range;

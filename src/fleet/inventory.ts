@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import type { LineCounter, Node, YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, newLineCounter, parseDocument } from '../internal/yaml.js';
 import { FanoutError } from '../errors.js';
 import { maskUriPassword, URI_PASSWORD_REFUSED } from '../internal/secrets.js';
 import { parseAnsibleIni } from './inventory-ansible.js';
@@ -70,7 +71,7 @@ function optionKeysOf(kind: TargetKind): readonly string[] {
 }
 
 class InventoryReader {
-  readonly #lines = new LineCounter();
+  readonly #lines = newLineCounter();
   constructor(
     readonly file: string,
     readonly allowInsecure: boolean,

@@ -51,10 +51,10 @@ async function killController(child: ChildProcess): Promise<void> {
 const forking = (command: string) => `${command} & ${command}; wait`;
 
 describe('controller SIGKILL on this machine', () => {
-  it('leaves no process of a `$` command', async () => {
+  it.each([true, false])('leaves no process of a `$` command (session agents: %s)', async (session) => {
     const { command, marker } = uniqueSleep();
     markers.push(marker);
-    const child = await startController('local', {}, forking(command));
+    const child = await startController('local', { session }, forking(command));
     await waitFor(() => processesMatching(marker).length >= 2, 20_000, 'the command to start');
     await killController(child);
     expect(await survivorsOf(marker, WITHIN_MS)).toEqual([]);
