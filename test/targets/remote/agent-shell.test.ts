@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalTarget } from '../../../src/targets/local.js';
-import type { ExitStatus, Target } from '../../../src/targets/target.js';
+import type { ExitStatus } from '../../../src/targets/target.js';
 import { processesMatching, survivorsOf, uniqueSleep, waitFor } from '../../support/processes.js';
+import { runRaw } from './targets.js';
 
 /**
  * The session agent runs under bash when the target has it (job control gives each command a process group
@@ -9,19 +10,6 @@ import { processesMatching, survivorsOf, uniqueSleep, waitFor } from '../../supp
  * a kill reaches its whole tree, and output and status come back. The `sh` fallback is forced here the way
  * a user's environment would force it: a SHELLOPTS variable, which would change how bash starts.
  */
-function run(target: Target, command: string) {
-  let stdout = '';
-  const running = target.spawn({
-    command,
-    cwd: undefined,
-    env: {},
-    stdin: undefined,
-    onStdout: (chunk) => void (stdout += chunk.toString()),
-    onStderr: () => {},
-  });
-  return { running, output: () => stdout };
-}
-
 const shells = [
   { name: 'bash (job control)', env: {} },
   { name: 'sh fallback (setsid)', env: { SHELLOPTS: 'braceexpand' } },
@@ -47,9 +35,9 @@ describe.each(shells)('local session agent under $name', ({ env }) => {
   it('runs the command with sh -c, in its own process group, and reports its status', async () => {
     start();
     // $0 is what `sh -c` sets; bash would say "bash". The group id equals the shell's own pid.
-    const { running, output } = run(target, `echo "$0 $(ps -o pgid= $$)" $$; exit 7`);
-    expect(await running.exited).toEqual<ExitStatus>({ exitCode: 7, signal: null });
-    const [zero, pgid, pid] = output().trim().split(/\s+/);
+    const { stdout, status } = await runRaw(target, `echo "$0 $(ps -o pgid= $$)" $$; exit 7`).exited;
+    expect(status).toEqual<ExitStatus>({ exitCode: 7, signal: null });
+    const [zero, pgid, pid] = stdout.toString().trim().split(/\s+/);
     expect(zero).toBe('sh');
     expect(pgid).toBe(pid);
   });
@@ -58,10 +46,10 @@ describe.each(shells)('local session agent under $name', ({ env }) => {
     start();
     const { command, marker } = uniqueSleep();
     markers.push(marker);
-    const { running } = run(target, `${command} & ${command} & wait`);
+    const running = runRaw(target, `${command} & ${command} & wait`);
     await waitFor(() => processesMatching(marker).length >= 2, 5000, 'the sleeps to start');
     running.kill('SIGTERM');
-    expect(await running.exited).toEqual<ExitStatus>({ exitCode: null, signal: 'SIGTERM' });
+    expect((await running.exited).status).toEqual<ExitStatus>({ exitCode: null, signal: 'SIGTERM' });
     expect(await survivorsOf(marker)).toEqual([]);
   });
 });
@@ -71,10 +59,10 @@ describe('local session agent under bash', () => {
     const target = new LocalTarget();
     try {
       const { command, marker } = uniqueSleep();
-      const { running } = run(target, command);
+      const running = runRaw(target, command);
       await waitFor(() => processesMatching(marker).length >= 1, 5000, 'the sleep to start');
       running.kill('SIGINT');
-      expect(await running.exited).toEqual<ExitStatus>({ exitCode: null, signal: 'SIGINT' });
+      expect((await running.exited).status).toEqual<ExitStatus>({ exitCode: null, signal: 'SIGINT' });
     } finally {
       await target.dispose();
     }
