@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { exitCodeForError } from './exit-code.js';
 import { dispatch } from './program.js';
+import { usageError } from './usage.js';
 
 // argv → exit status. Every error reaches exitCodeForError, the one place that turns errors into statuses.
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
@@ -17,8 +19,36 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
+/**
+ * Node decodes its arguments as UTF-8 and replaces bytes that are not by U+FFFD, silently. Such an argument
+ * (a file name in Latin-1, say) could never reach a command exactly, so it is refused; the kernel's copy of
+ * the command line tells.
+ */
+function checkArgumentBytes(count: number): void {
+  let raw: Buffer;
+  try {
+    raw = readFileSync('/proc/self/cmdline');
+  } catch {
+    return;
+  }
+  const words = raw
+    .subarray(0, raw.at(-1) === 0 ? -1 : undefined)
+    .toString('latin1')
+    .split('\0');
+  words.slice(words.length - count).forEach((word, index) => {
+    const bytes = Buffer.from(word, 'latin1');
+    if (!Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes)) {
+      throw usageError(
+        `argument ${index + 1}`,
+        `${bytes.toString('utf8')} is not valid UTF-8: fanout cannot pass it to a command exactly`,
+      );
+    }
+  });
+}
+
 let status: number;
 try {
+  checkArgumentBytes(process.argv.length - 2);
   status = await dispatch(process.argv.slice(2), io);
 } catch (error) {
   status = exitCodeForError(error, process.stderr);

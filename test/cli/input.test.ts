@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localFleet, runCli, startCli } from '../support/cli.js';
+import { CLI, localFleet, runCli, startCli } from '../support/cli.js';
 
 const records = (joblog: string) =>
   readFileSync(joblog, 'utf8')
@@ -52,6 +53,18 @@ describe('fanout jobs input', { timeout: 120_000 }, () => {
       ['1', '0'],
       ['2', '-1'],
     ]);
+  });
+
+  it('a command-line argument that is not UTF-8 is a usage error, never run with its bytes replaced', () => {
+    // Node itself cannot pass such an argument to a child; sh can.
+    const result = spawnSync(
+      'sh',
+      ['-c', `node ${CLI} jobs local --progress none -- 'echo ran {}' ::: ok "$(printf 'a\\377b')"`],
+      { encoding: 'utf8' },
+    );
+    expect(result.status).toBe(255);
+    expect(result.stdout).not.toContain('ran');
+    expect(result.stderr).toContain('is not valid UTF-8: fanout cannot pass it to a command exactly');
   });
 
   it('a selection that matches no target is a usage error naming it, and the old joblog stays whole', async () => {
