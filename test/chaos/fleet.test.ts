@@ -154,7 +154,13 @@ describe('the fleet CLI under faults, over 64 hosts with 20 ms ± 5 ms each way'
       expect(end.ok).toBe(true);
     }
     expect(tally.ok).toBe(total);
-    for (const host of [...killed, ...slow]) expect(down.has(host.name), host.name).toBe(true);
+    for (const host of slow) expect(down.has(host.name), host.name).toBe(true);
+    // A killed host is marked down when a job is next sent there; when the last jobs had already been handed
+    // out by then, its lost jobs moved elsewhere is what shows the loss was noticed.
+    for (const host of killed) {
+      const noticed = down.has(host.name) || retried.some((retry) => retry.target === host.name);
+      expect(noticed, host.name).toBe(true);
+    }
     // Nothing waits past the timeouts: 192 one-second jobs over 43 healthy hosts, plus 8 s job and 4 s
     // connect timeouts, plus ~4 s keepalive detection, with room for a loaded machine.
     expect(elapsed).toBeLessThan(90);
