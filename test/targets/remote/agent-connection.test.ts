@@ -7,7 +7,8 @@ import { createDockerTarget } from '../../../src/targets/docker/index.js';
 import { closeSshConnections, createSshTarget } from '../../../src/targets/ssh/index.js';
 import { startDockerSocketProxy } from '../../support/docker-proxy.js';
 import { startFaultProxy } from '../../support/fault-proxy.js';
-import { dockerCase, poll, runRaw, sshCase, sshOptions } from './targets.js';
+import type { Target } from '../../../src/targets/target.js';
+import { dockerCase, poll, runRaw, sshCase, sshOptions, type TargetCase } from './targets.js';
 
 /** A `sleep` no other test runs, so that `ps` tells this test's processes apart. */
 const uniqueSleep = () => `sleep 100.${Math.floor(Math.random() * 1e9)}`;
@@ -16,6 +17,31 @@ const cleanUps: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanUp of cleanUps.splice(0).reverse()) await cleanUp();
 });
+
+/**
+ * Runs a command that prints `up` and sleeps, cuts the connection once `up` arrived, and checks that the
+ * command fails with a ConnectionError naming it and that nothing of it is left on the target.
+ */
+async function expectCutEndsCommand(
+  target: Target,
+  each: TargetCase,
+  sleep: string,
+  startWithinMs: number,
+  cut: () => void,
+): Promise<void> {
+  const command = `echo up; ${sleep}`;
+  let said = '';
+  const settled = runRaw(target, command, (chunk) => (said += chunk.toString())).exited.catch(
+    (caught: unknown) => caught,
+  );
+  await poll(async () => said === 'up\n' || undefined, startWithinMs, 'the command to start');
+  cut();
+  const error = await settled;
+  expect(error).toBeInstanceOf(ConnectionError);
+  expect(error).toMatchObject({ code: 'CONNECTION_LOST', target: target.id, command });
+  expect((error as Error).message).toContain(command);
+  await poll(async () => (await each.processes(sleep)).length === 0 || undefined, 5000, 'the command to end');
+}
 
 describe('a connection cut while a command runs on a session agent', () => {
   it('fails the command with a ConnectionError over SSH, and sshd ends the agent and its command', async () => {
@@ -33,22 +59,7 @@ describe('a connection cut while a command runs on a session agent', () => {
       () => each.cleanUp(sleep),
     );
     const target = createSshTarget(sshOptions(5, { host: proxy.host, port: proxy.port, knownHostsFile }));
-    const command = `echo up; ${sleep}`;
-    let said = '';
-    const settled = runRaw(target, command, (chunk) => (said += chunk.toString())).exited.catch(
-      (caught: unknown) => caught,
-    );
-    await poll(async () => said === 'up\n' || undefined, 10_000, 'the command to start');
-    proxy.fault({ kind: 'reset' });
-    const error = await settled;
-    expect(error).toBeInstanceOf(ConnectionError);
-    expect(error).toMatchObject({ code: 'CONNECTION_LOST', target: target.id, command });
-    expect((error as Error).message).toContain(command);
-    await poll(
-      async () => (await each.processes(sleep)).length === 0 || undefined,
-      5000,
-      'the command to end',
-    );
+    await expectCutEndsCommand(target, each, sleep, 10_000, () => proxy.fault({ kind: 'reset' }));
   });
 
   it('fails the command with a ConnectionError in Docker, and the agent ends its command', async () => {
@@ -67,21 +78,6 @@ describe('a connection cut while a command runs on a session agent', () => {
       container: inject('docker').containers[2]!,
       socketPath: proxy.socketPath,
     });
-    const command = `echo up; ${sleep}`;
-    let said = '';
-    const settled = runRaw(target, command, (chunk) => (said += chunk.toString())).exited.catch(
-      (caught: unknown) => caught,
-    );
-    await poll(async () => said === 'up\n' || undefined, 20_000, 'the command to start');
-    proxy.dropConnections();
-    const error = await settled;
-    expect(error).toBeInstanceOf(ConnectionError);
-    expect(error).toMatchObject({ code: 'CONNECTION_LOST', target: target.id, command });
-    expect((error as Error).message).toContain(command);
-    await poll(
-      async () => (await each.processes(sleep)).length === 0 || undefined,
-      5000,
-      'the command to end',
-    );
+    await expectCutEndsCommand(target, each, sleep, 20_000, () => proxy.dropConnections());
   });
 });
