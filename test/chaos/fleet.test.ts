@@ -118,6 +118,7 @@ describe('the fleet CLI under faults, over 64 hosts with 20 ms ± 5 ms each way'
     for (const host of blackholed) host.proxy.fault({ kind: 'blackhole' });
     await fleet.pause(paused);
     await fleet.kill(killed);
+    const killedAt = parse(run.output()).length;
     await fleet.restart(restarted);
     const result: CliRun = await run.result;
     const elapsed = run.elapsed();
@@ -160,6 +161,15 @@ describe('the fleet CLI under faults, over 64 hosts with 20 ms ± 5 ms each way'
     for (const host of killed) {
       const noticed = down.has(host.name) || retried.some((retry) => retry.target === host.name);
       expect(noticed, host.name).toBe(true);
+    }
+    // A killed host runs nothing: no job started there once its sshd and sessions were dead succeeded.
+    const killedNames = new Set(killed.map((host) => host.name));
+    for (const end of ends.filter((e) => e.ok && killedNames.has(e.target!))) {
+      const start = records.findIndex(
+        (r) =>
+          r.type === 'start' && r.seq === end.seq && r.target === end.target && r.attempt === end.attempts,
+      );
+      expect(start, `${end.target} ran job ${end.seq} after it was killed`).toBeLessThan(killedAt);
     }
     // Nothing waits past the timeouts: 192 one-second jobs over 43 healthy hosts, plus 8 s job and 4 s
     // connect timeouts, plus ~4 s keepalive detection, with room for a loaded machine.

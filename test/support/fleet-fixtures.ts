@@ -215,8 +215,14 @@ function listenerOf(host: FleetHost): number {
   }
 }
 
-/** The hosts' sshd listeners and the sshd session processes under them, from one asynchronous `ps`. */
+/**
+ * The hosts' sshd listeners and the sshd session processes under them, from one asynchronous `ps`. The
+ * listeners are stopped first, so that none forks a session after the listing (a session left out would
+ * survive a kill or a pause); the caller's signal decides what happens next (SIGCONT resumes them).
+ */
 async function sshdProcesses(hosts: readonly FleetHost[]): Promise<number[]> {
+  const listeners = hosts.map(listenerOf).filter(isAlive);
+  signal(listeners, 'SIGSTOP');
   const { stdout } = await execFileAsync('ps', ['-e', '-o', 'pid=,ppid=,comm=']);
   const children = new Map<number, { pid: number; comm: string }[]>();
   for (const line of stdout.split('\n')) {
@@ -226,9 +232,8 @@ async function sshdProcesses(hosts: readonly FleetHost[]): Promise<number[]> {
     list.push({ pid: Number(pid), comm });
     children.set(Number(ppid), list);
   }
-  const found: number[] = [];
-  const stack = hosts.map(listenerOf).filter(isAlive);
-  found.push(...stack);
+  const found = [...listeners];
+  const stack = [...listeners];
   while (stack.length > 0) {
     for (const child of children.get(stack.pop()!) ?? []) {
       if (child.comm !== 'sshd') continue;

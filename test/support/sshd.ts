@@ -328,10 +328,14 @@ export async function stopHost(host: SshFixtureHost): Promise<void> {
   await waitForExit(pid);
 }
 
-/** The listener and its sshd session processes (not the commands they run). */
+/**
+ * The listener and its sshd session processes (not the commands they run). The listener is stopped first, so
+ * that it forks no session after the listing; the caller's signal decides what happens next (SIGCONT resumes it).
+ */
 function sshdProcesses(host: SshFixtureHost): number[] {
   const pid = readPid(host.pidFile) ?? host.pid;
   if (!isAlive(pid)) return [];
+  process.kill(pid, 'SIGSTOP');
   const sessions = descendantsOf(pid).filter((child) => {
     try {
       return readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'sshd';
@@ -355,6 +359,7 @@ function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
 /** SIGKILL many fixtures' listeners and every process under them (commands too), reading `ps` once: teardown. */
 export async function killHosts(hosts: readonly SshFixtureHost[]): Promise<void> {
   const listeners = hosts.map((host) => readPid(host.pidFile) ?? host.pid).filter(isAlive);
+  signalAll(listeners, 'SIGSTOP'); // no new session between the listing and the kill
   const all = new Set(listeners);
   for (const pid of descendantsOf(listeners)) all.add(pid);
   signalAll([...all], 'SIGKILL');
