@@ -168,6 +168,7 @@ export class LocalTarget implements Target {
     return {
       write: (data) => void stdin.write(data),
       close: () => stdin.end(),
+      killGroup: (pid) => killGroup(pid, 'SIGKILL'),
       setBusy: (busy) => {
         setRef(child, busy);
         for (const stream of [stdin, stdout, stderr])

@@ -5,14 +5,12 @@
 import { createShell } from '../../src/shell/shell.js';
 import { createTargetOfKind, getTargetKind, type TargetKindRow } from '../../src/targets/registry.js';
 
-const [kind = 'local', spec = '{}', command = ''] = process.argv.slice(2);
+const [kind = 'local', spec = '{}', command = '', input] = process.argv.slice(2);
 const row = getTargetKind(kind) as TargetKindRow<object> | undefined;
 if (!row) throw new Error(`unknown kind ${kind}`);
 const shell = createShell(createTargetOfKind(row, JSON.parse(spec) as object));
 // Commands are lazy: `then` starts it.
-void shell
-  .run(command)
-  .nothrow()
-  .then(() => {});
+const running = shell.run(command).nothrow();
+void (input === undefined ? running : running.stdin(input)).then(() => {});
 process.stdout.write('started\n');
 setInterval(() => {}, 1000);

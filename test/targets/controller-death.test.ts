@@ -25,10 +25,23 @@ afterEach(() => {
  * Starts test/targets/controller-child.ts, which runs `command` on a target of `kind` and then idles, and
  * resolves once it says so.
  */
-async function startController(kind: string, options: object, command: string): Promise<ChildProcess> {
+async function startController(
+  kind: string,
+  options: object,
+  command: string,
+  input?: string,
+): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'test/targets/controller-child.ts', kind, JSON.stringify(options), command],
+    [
+      '--import',
+      'tsx',
+      'test/targets/controller-child.ts',
+      kind,
+      JSON.stringify(options),
+      command,
+      ...(input === undefined ? [] : [input]),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.add(child);
@@ -49,6 +62,13 @@ async function killController(child: ChildProcess): Promise<void> {
 
 /** A command that forks: two sleeps carrying `marker`, and the shell waiting on them. */
 const forking = (command: string) => `${command} & ${command}; wait`;
+
+/** How a remote command runs: on a session agent, or on an exec of its own (sessions off, or with input). */
+const EXECS = [
+  ['a session agent', {}, undefined],
+  ['its own exec (sessions off)', { session: false }, undefined],
+  ['its own exec (with input)', {}, 'input\n'],
+] as const;
 
 describe('controller SIGKILL on this machine', () => {
   it.each([true, false])('leaves no process of a `$` command (session agents: %s)', async (session) => {
@@ -98,13 +118,18 @@ describe('controller SIGKILL over SSH', () => {
     };
   };
 
-  it.each([
-    ['a non-root login', 6, ssh.user],
-    ['a root login', 7, 'root'],
-  ])('leaves no process of a command on %s', async (_, index, user) => {
+  it.each(
+    [
+      ['a non-root login', 6, ssh.user],
+      ['a root login', 7, 'root'],
+    ].flatMap(([login, index, user]) =>
+      EXECS.map(([how, extra, input]) => [login, how, index, user, extra, input]),
+    ),
+  )('leaves no process of a command on %s run on %s', async (_, __, index, user, extra, input) => {
     const { command, marker } = uniqueSleep();
     markers.push(marker);
-    const child = await startController('ssh', optionsFor(index, user), forking(command));
+    const options = { ...optionsFor(index as number, user as string), ...(extra as object) };
+    const child = await startController('ssh', options, forking(command), input as string | undefined);
     await waitFor(() => processesMatching(marker).length >= 2, 20_000, 'the command to start');
     await killController(child);
     expect(await survivorsOf(marker, WITHIN_MS)).toEqual([]);
@@ -117,23 +142,29 @@ describe('controller SIGKILL in a Docker container', () => {
   const inContainer = async (marker: string) =>
     (await processesIn(container, socketPath)).filter((line) => line.includes(marker));
 
-  it('leaves no process in the container', async () => {
-    const { command, marker } = uniqueSleep();
-    const child = await startController('docker', { container, socketPath }, forking(command));
-    const deadline = Date.now() + 20_000;
-    while ((await inContainer(marker)).length < 2) {
-      if (Date.now() > deadline) throw new Error('the command did not start');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await killController(child);
-    const until = Date.now() + WITHIN_MS;
-    let left = await inContainer(marker);
-    while (left.length > 0 && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      left = await inContainer(marker);
-    }
-    expect(left).toEqual([]);
-  });
+  // A command with input is left out: dockerd signals only an exec's first process when its client goes,
+  // and keeps reading its output, so the wrapper has no sign of the controller's end to act on.
+  it.each(EXECS.filter(([, , input]) => input === undefined))(
+    'leaves no process in the container of a command run on %s',
+    async (_, extra, input) => {
+      const { command, marker } = uniqueSleep();
+      const options = { container, socketPath, ...extra };
+      const child = await startController('docker', options, forking(command), input);
+      const deadline = Date.now() + 20_000;
+      while ((await inContainer(marker)).length < 2) {
+        if (Date.now() > deadline) throw new Error('the command did not start');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await killController(child);
+      const until = Date.now() + WITHIN_MS;
+      let left = await inContainer(marker);
+      while (left.length > 0 && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        left = await inContainer(marker);
+      }
+      expect(left).toEqual([]);
+    },
+  );
 });
 
 describe('controller SIGKILL against the Kubernetes protocol peer', () => {

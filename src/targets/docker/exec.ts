@@ -131,7 +131,7 @@ export class DockerTransport implements WrapperTransport {
 
   /** Opens a session agent's exec. */
   async openAgent(handlers: AgentHandlers, command: string): Promise<AgentChannel> {
-    const { stream, drained } = await openExec(this.#context, AGENT_LAUNCH, handlers).catch(
+    const { stream, drained, container } = await openExec(this.#context, AGENT_LAUNCH, handlers).catch(
       (error: unknown) => {
         throw this.#error(error, command);
       },
@@ -144,6 +144,7 @@ export class DockerTransport implements WrapperTransport {
       write: (data) => void stream.write(data),
       close: () => stream.end(),
       setBusy: (busy) => (busy ? socket.ref?.() : socket.unref?.()),
+      killGroup: (pid) => void this.#kill(container, pid, 'SIGKILL'),
     };
   }
 

@@ -106,6 +106,11 @@ export class KubernetesTarget implements Target, WrapperTransport {
   }
 
   signalGroup(_exec: WrapperExec, pid: number, signal: NodeJS.Signals): void {
+    this.#killGroup(pid, signal);
+  }
+
+  /** Signals a process group from a second exec. Never throws. */
+  #killGroup(pid: number, signal: NodeJS.Signals): void {
     openExecSession(this.#location, {
       argv: ['sh', '-c', buildKillScript(pid, signal)],
       stdin: false,
@@ -135,6 +140,7 @@ export class KubernetesTarget implements Target, WrapperTransport {
       // Without v5's close message, closing the socket is how the agent's stdin ends.
       close: () => (session.canCloseStdin ? session.closeStdin() : session.destroy()),
       setBusy: (busy) => session.setRef(busy),
+      killGroup: (pid) => this.#killGroup(pid, 'SIGKILL'),
     };
   }
 

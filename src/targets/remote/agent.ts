@@ -20,6 +20,11 @@ export interface AgentChannel {
   close(): void;
   /** Whether the channel keeps the event loop alive: only while a command runs. */
   setBusy(busy: boolean): void;
+  /**
+   * SIGKILLs a command's process group by a path outside the agent: the agent died (killed from outside)
+   * while the command ran, and nothing is left on the target to end it. Best effort, never throws.
+   */
+  killGroup(pid: number): void;
 }
 
 interface Current {
@@ -219,6 +224,9 @@ export class Agent {
       });
       return this.#finish(current, () => current.reject(error));
     }
+    // An agent killed from outside cannot kill what it ran: its command's group would run on, orphaned.
+    const pid = current.signals.pid;
+    if (!wasClosed && pid !== undefined) this.#channel.killGroup(pid);
     const error = new ConnectionError(
       wasClosed
         ? `The session agent on ${target} was closed while the command ran; its outcome is unknown: ${command}`

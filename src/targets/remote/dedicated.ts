@@ -101,10 +101,11 @@ export function runOnWrapper(transport: WrapperTransport, request: SpawnRequest)
     const stdin = exec.stdin;
     stdin.on('error', () => {});
     stdin.write(line);
-    if (request.stdin === undefined) stdin.end();
-    else if (Buffer.isBuffer(request.stdin)) stdin.end(request.stdin);
-    else request.stdin.on('error', () => stdin.end()).pipe(stdin);
-    const status = await exec.ended;
+    // Without input, the control stream stays open until the command has ended: its end tells the
+    // wrapper's guard that this process is gone.
+    if (Buffer.isBuffer(request.stdin)) stdin.end(request.stdin);
+    else if (request.stdin !== undefined) request.stdin.on('error', () => stdin.end()).pipe(stdin);
+    const status = await exec.ended.finally(() => stdin.end());
     stdout.end();
     if (noDirectory)
       throw new SpawnError(

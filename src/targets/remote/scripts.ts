@@ -16,20 +16,39 @@ const PREPARE = [
   `while [ $# -gt 1 ]; do case $1 in -*) unset "\${1#-}";; *) export "$1=$2";; esac; shift 2; done`,
 ].join('\n');
 
+/** Signals a kill of the command's group may carry: the wrapper and its guard outlive them. */
+const HELD = 'HUP INT QUIT TERM USR1 USR2 ALRM PIPE';
+
 /**
  * Runs one command on its own exec (a command with stdin, or a target with sessions off). Reads one line,
  * `nonce stdin cwd command [name value]…`, reports its pid (sshd, runc and the local target start each exec
- * as a session leader, so it is also the process group) and becomes `sh -c command`.
+ * as a session leader, so it is also the process group) and runs `sh -c command` in that group, beside a
+ * guard that kills the group once the controller is gone: without stdin, the guard reads the control
+ * stream, which the controller keeps open until the command has ended, and acts on its end; with stdin
+ * (whose end is the input's, no sign), it writes an `h` marker every second and acts when that fails. The
+ * wrapper and the guard outlive the signals a kill sends the group; the wrapper exits with the command's
+ * status (128 + n for a signal).
  */
 export const WRAPPER_SCRIPT = [
   DEFINE_NL,
   `IFS= read -r l || exit 125`,
   `eval "set -- $l"`,
   `n=$1 i=$2; shift 2`,
-  `[ "$i" = 1 ] || exec </dev/null`,
   PREPARE,
   `printf '\\036%s:p:%s\\036' "$n" "$$"`,
-  `exec sh -c "$c"`,
+  `if [ "$i" = 1 ]; then`,
+  `  { trap '' ${HELD}; while :; do sleep 1 </dev/null >/dev/null 2>&1; printf '\\036%s:h\\036' "$n" || break; done; kill -KILL 0; } </dev/null &`,
+  `else`,
+  `  exec 3<&0 </dev/null`,
+  `  { trap '' ${HELD}; while IFS= read -r l; do :; done; kill -KILL 0; } <&3 >/dev/null 2>&1 &`,
+  `  exec 3<&-`,
+  `fi`,
+  `w=$!`,
+  `trap : ${HELD}`,
+  `sh -c "$c"`,
+  `s=$?`,
+  `kill -KILL $w 2>/dev/null`,
+  `exit $s`,
 ].join('\n');
 
 /**

@@ -175,12 +175,7 @@ export class SshTransport implements WrapperTransport {
     if (!open) return;
     const { connection, channel } = open;
     const name = signal.replace(/^SIG/, '');
-    if (connection.killer) {
-      void connection.killer.kill(pid, signal).then((sent) => {
-        if (!sent) void killFromSpare(this.settings, pid, signal);
-      });
-      return;
-    }
+    if (connection.killer) return this.#killOutside(connection, pid, signal);
     // ssh2 sends no signal request once our side of the channel has ended (a command without stdin, or
     // whose input is all sent): it would be dropped without a word.
     if (!SSH_SIGNALS.has(name) || !channel.writable) return void killFromSpare(this.settings, pid, signal);
@@ -189,6 +184,15 @@ export class SshTransport implements WrapperTransport {
     } catch {
       // The channel is closing.
     }
+  }
+
+  /** Signals a process group by the connection's GroupKiller (root) or from a spare connection. */
+  #killOutside(connection: Connection, pid: number, signal: NodeJS.Signals): void {
+    const sent =
+      connection.killer && !connection.closed ? connection.killer.kill(pid, signal) : Promise.resolve(false);
+    void sent.then((done) => {
+      if (!done) void killFromSpare(this.settings, pid, signal);
+    });
   }
 
   /** Opens a session agent on a channel of the pooled connection. */
@@ -223,6 +227,7 @@ export class SshTransport implements WrapperTransport {
         release?.();
         release = busy ? connection.hold() : undefined;
       },
+      killGroup: (pid) => this.#killOutside(connection, pid, 'SIGKILL'),
     };
   }
 

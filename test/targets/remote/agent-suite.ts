@@ -150,7 +150,7 @@ export function describeAgents(each: TargetCase): void {
       expect(await each.processes(aborted)).toEqual([]);
     });
 
-    it('fails a command whose agent is killed from outside with a ConnectionError naming target and command', async () => {
+    it('fails a command whose agent is killed from outside with a ConnectionError naming target and command, and kills its group', async () => {
       const target = create();
       const sleep = marker();
       // The runner (the command's parent) is in the agent's process group, led by the agent's shell.
@@ -171,6 +171,8 @@ export function describeAgents(each: TargetCase): void {
       expect(error).toMatchObject({ code: 'CONNECTION_LOST', target: each.id, command });
       expect((error as Error).message).toContain(each.id);
       expect((error as Error).message).toContain(command);
+      // The command ran in a process group of its own, which the killed agent can no longer end.
+      await gone(sleep);
     });
   });
 }
