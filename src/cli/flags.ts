@@ -126,9 +126,10 @@ export const FLAGS: readonly FlagSpec[] = [
     key: 'concurrency',
     long: 'concurrency',
     short: 'j',
-    value: 'n',
+    value: 'n|auto',
     commands: [...RUNS, 'worker', 'ping'],
-    description: 'most jobs running at once over all targets (default: 32)',
+    description:
+      'most jobs running at once over all targets (default: 32); auto (run, jobs, push, pull): each target gets a limit of its own, from 4, that shrinks when its jobs fail or slow down and grows while they go well, up to 64 or --per-target; progress shows the limits that moved',
   },
   {
     key: 'perTarget',
