@@ -5,6 +5,7 @@ import {
   readJoblog,
   redactSecrets,
   type FleetOptions,
+  type Target,
 } from '../../index.js';
 import { createSlots } from '../../fleet/slots.js';
 import { createSlotMarker } from '../../queue/spec.js';
@@ -20,6 +21,7 @@ import { countOf } from '../format.js';
 import type { CommandInput } from '../io.js';
 import { resolveSettings } from '../options.js';
 import { usageError } from '../usage.js';
+import { jobFilesOf } from './job-files.js';
 import { resolveSelection } from './select.js';
 import { runSession } from './session.js';
 
@@ -73,6 +75,14 @@ function inputOptions(flags: CliFlags): Omit<InputOptions, 'template' | 'sources
         : {}),
     ...(pipe ? { pipe } : {}),
   };
+}
+
+/**
+async function* withFiles(
+  jobs: AsyncIterable<InputJob>,
+  around: (job: InputJob) => (target: Target) => Target,
+): AsyncGenerator<InputJob & { around: (target: Target) => Target }> {
+  for await (const job of jobs) yield { ...job, around: around(job) };
 }
 
 /**
@@ -130,12 +140,14 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (!queued && input.selection.length === 0) {
     throw usageError('jobs', 'expected a selection of targets, e.g. fanout jobs @all -- ...');
   }
+  const around = jobFilesOf(flags, { queued, pipe: options.pipe !== undefined });
   const members = queued ? [] : createTargets(resolveSelection(input.selection, flags, io));
   const slotTracker = createSlots();
   // In a queued run, {%} is the slot on the worker that runs the job: a number stands for it until then.
   const slotMarker = queued && plan.template.usesSlot ? createSlotMarker() : undefined;
   const slot = slotMarker === undefined ? slotTracker.take : () => slotMarker;
-  const stream = plan.jobs(io.stdin, plan.template.usesSlot ? slot : undefined);
+  const built = plan.jobs(io.stdin, plan.template.usesSlot ? slot : undefined);
+  const stream = around ? withFiles(built, around) : built;
 
   if (settings.dryRun) {
     for await (const job of stream) io.stdout.write(`#${job.seq}\t${redactSecrets(job.command)}\n`);
