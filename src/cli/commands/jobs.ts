@@ -77,7 +77,6 @@ function inputOptions(flags: CliFlags): Omit<InputOptions, 'template' | 'sources
   };
 }
 
-/**
 async function* withFiles(
   jobs: AsyncIterable<InputJob>,
   around: (job: InputJob) => (target: Target) => Target,
