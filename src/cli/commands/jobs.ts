@@ -18,6 +18,7 @@ import type { CliFlags } from '../flags.js';
 import { countOf } from '../format.js';
 import type { CommandInput } from '../io.js';
 import { resolveSettings } from '../options.js';
+import { applyRunAs } from '../run-as.js';
 import { usageError } from '../usage.js';
 import { resolveSelection } from './select.js';
 import { runSession } from './session.js';
@@ -157,7 +158,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (!queued && input.selection.length === 0) {
     throw usageError('jobs', 'expected a selection of targets, e.g. fanout jobs @all -- ...');
   }
-  const members = queued ? [] : createTargets(resolveSelection(input.selection, flags, io));
+  const selected = queued ? [] : createTargets(resolveSelection(input.selection, flags, io));
   const slotTracker = createSlots();
   const stream = plan.jobs(io.stdin, plan.template.usesSlot ? slotTracker.take : undefined);
 
@@ -170,6 +171,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
     const template = templateWords.join(' ');
     return submitJobs({ template, jobs: stream, total: plan.total, settings, flags, io });
   }
+  const members = await applyRunAs(selected, flags, io);
   if (skip.size > 0 && settings.progress !== 'none') {
     io.stderr.write(
       `fanout: resuming: skipping ${countOf(skip.size, 'job')} recorded in ${settings.joblog}\n`,

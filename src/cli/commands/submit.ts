@@ -29,6 +29,8 @@ const NOT_FOR_QUEUE: readonly [keyof CliFlags, string, string][] = [
   ['pipe', '--pipe', 'queued jobs have no stdin'],
   ['stdin', '--stdin', 'queued jobs have no stdin'],
   ['delay', '--delay', 'workers start jobs as they free up'],
+  ['tty', '--tty', 'not supported by the queue'],
+  ['become', '--become', 'not supported by the queue'],
 ];
 
 /**
