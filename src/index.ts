@@ -28,6 +28,7 @@ export { upload, download, type TransferResult, type TransferTarget } from './tr
 export type { TransferOptions, TransferProgress } from './transfer/options.js';
 export { TransferError } from './transfer/transfer-error.js';
 export { createTransferJobTarget, type TransferAction } from './transfer/job-target.js';
+export { createJobFilesTarget, placeJobPath, type JobFiles, type PlacedPath } from './transfer/job-files.js';
 export * from './parallel/index.js';
 export * from './fleet/index.js';
 export {
@@ -39,3 +40,29 @@ export {
   type TargetKindRow,
   type TargetScheme,
 } from './targets/registry.js';
+export {
+  openQueue,
+  resolveQueueSource,
+  submitRun,
+  runWorker,
+  followRun,
+  runStatus,
+  readAttempts,
+  cancelRun,
+  listRuns,
+  type Queue,
+  type QueueSource,
+  type OpenQueueOptions,
+  type RunSpec,
+  type SubmitOptions,
+  type SubmittedRun,
+  type WorkerOptions,
+  type WorkerEvent,
+  type WorkerSummary,
+  type FollowOptions,
+  type RunStatus,
+  type RunRow,
+  type RunState,
+  type RunStop,
+  type AttemptRecord,
+} from './queue/index.js';

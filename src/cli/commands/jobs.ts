@@ -4,9 +4,11 @@ import {
   jobsToSkip,
   readJoblog,
   redactSecrets,
-  type FleetEvent,
   type FleetOptions,
+  type Target,
 } from '../../index.js';
+import { createSlots } from '../../fleet/slots.js';
+import { createSlotMarker } from '../../queue/spec.js';
 import {
   parseSize,
   planInput,
@@ -20,6 +22,7 @@ import type { CommandInput } from '../io.js';
 import { resolveSettings } from '../options.js';
 import { applyRunAs } from '../run-as.js';
 import { usageError } from '../usage.js';
+import { jobFilesOf } from './job-files.js';
 import { resolveSelection } from './select.js';
 import { runSession } from './session.js';
 
@@ -75,29 +78,11 @@ function inputOptions(flags: CliFlags): Omit<InputOptions, 'template' | 'sources
   };
 }
 
-/**
- * GNU parallel's `{%}`: the lowest slot number no running job holds, taken when a job is built (the
- * scheduler builds a job only when it can start it) and freed when the job ends for good.
- */
-function createSlots(): { take: (seq: number) => number; onEvent: (event: FleetEvent) => void } {
-  const held = new Map<number, number>();
-  const used = new Set<number>();
-  return {
-    take(seq) {
-      let slot = 1;
-      while (used.has(slot)) slot += 1;
-      used.add(slot);
-      held.set(seq, slot);
-      return slot;
-    },
-    onEvent(event) {
-      if (event.type !== 'end') return;
-      const slot = held.get(event.report.seq);
-      if (slot === undefined) return;
-      used.delete(slot);
-      held.delete(event.report.seq);
-    },
-  };
+async function* withFiles(
+  jobs: AsyncIterable<InputJob>,
+  around: (job: InputJob) => (target: Target) => Target,
+): AsyncGenerator<InputJob & { around: (target: Target) => Target }> {
+  for await (const job of jobs) yield { ...job, around: around(job) };
 }
 
 /**
@@ -152,15 +137,17 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (queued && flags.env !== undefined) {
     throw usageError('--env', 'a queued run takes no environment: give --env to each `fanout worker`');
   }
-  if (queued && plan.template.usesSlot) {
-    throw usageError('--queue', '{%} (the job slot) is not known when a run is queued');
-  }
   if (!queued && input.selection.length === 0) {
     throw usageError('jobs', 'expected a selection of targets, e.g. fanout jobs @all -- ...');
   }
+  const around = jobFilesOf(flags, { queued, pipe: options.pipe !== undefined });
   const selected = queued ? [] : createTargets(resolveSelection(input.selection, flags, io));
   const slotTracker = createSlots();
-  const stream = plan.jobs(io.stdin, plan.template.usesSlot ? slotTracker.take : undefined);
+  // In a queued run, {%} is the slot on the worker that runs the job: a number stands for it until then.
+  const slotMarker = queued && plan.template.usesSlot ? createSlotMarker() : undefined;
+  const slot = slotMarker === undefined ? slotTracker.take : () => slotMarker;
+  const built = plan.jobs(io.stdin, plan.template.usesSlot ? slot : undefined);
+  const stream = around ? withFiles(built, around) : built;
 
   if (settings.dryRun) {
     for await (const job of stream) io.stdout.write(`#${job.seq}\t${redactSecrets(job.command)}\n`);
@@ -169,7 +156,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (queued) {
     const { submitJobs } = await import('./submit.js');
     const template = templateWords.join(' ');
-    return submitJobs({ template, jobs: stream, total: plan.total, settings, flags, io });
+    return submitJobs({ template, jobs: stream, total: plan.total, slotMarker, settings, flags, io });
   }
   const members = await applyRunAs(selected, flags, io);
   if (skip.size > 0 && settings.progress !== 'none') {
