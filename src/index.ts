@@ -28,6 +28,7 @@ export { upload, download, type TransferResult, type TransferTarget } from './tr
 export type { TransferOptions, TransferProgress } from './transfer/options.js';
 export { TransferError } from './transfer/transfer-error.js';
 export { createTransferJobTarget, type TransferAction } from './transfer/job-target.js';
+export { createJobFilesTarget, placeJobPath, type JobFiles, type PlacedPath } from './transfer/job-files.js';
 export * from './parallel/index.js';
 export * from './fleet/index.js';
 export {

@@ -47,6 +47,9 @@ export interface CliFlags {
   readonly multipleArgs?: boolean;
   readonly pipe?: boolean;
   readonly block?: string;
+  readonly transfer?: boolean;
+  readonly return?: readonly string[];
+  readonly cleanup?: boolean;
   /** `--queue` alone (jobs): the queue named by FANOUT_QUEUE or the PG* variables. */
   readonly queue?: string | boolean;
   readonly wait?: boolean;
@@ -123,9 +126,10 @@ export const FLAGS: readonly FlagSpec[] = [
     key: 'concurrency',
     long: 'concurrency',
     short: 'j',
-    value: 'n',
+    value: 'n|auto',
     commands: [...RUNS, 'worker', 'ping'],
-    description: 'most jobs running at once over all targets (default: 32)',
+    description:
+      'most jobs running at once over all targets (default: 32); auto (run, jobs, push, pull): each target gets a limit of its own, from 4, that shrinks when its jobs fail or slow down and grows while they go well, up to 64 or --per-target; progress shows the limits that moved',
   },
   {
     key: 'perTarget',
@@ -296,6 +300,29 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'size',
     commands: JOBS,
     description: "with --pipe: chunks of about size bytes, e.g. '512k', '10M' (default: 1M)",
+  },
+  {
+    key: 'transfer',
+    long: 'transfer',
+    commands: JOBS,
+    description:
+      "send each job's argument, a local file, to the target that runs it before the job: a relative path below the target's working directory, the part after /./ too, an absolute one to the same path",
+  },
+  {
+    key: 'return',
+    long: 'return',
+    value: 'path',
+    repeatable: true,
+    commands: JOBS,
+    description:
+      "after each job, fetch this file (replacement strings allowed, e.g. '{.}.out') from the target to the same path here; a job that did not create it fails (repeatable)",
+  },
+  {
+    key: 'cleanup',
+    long: 'cleanup',
+    commands: JOBS,
+    description:
+      'after each job, remove the files --transfer sent and --return fetched from the target, and their directories left empty',
   },
   {
     key: 'checksum',

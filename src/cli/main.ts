@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { decodeBytes } from '../internal/bytes.js';
 import { exitCodeForError } from './exit-code.js';
 import { dispatch } from './program.js';
-import { usageError } from './usage.js';
 
 // argv → exit status. Every error reaches exitCodeForError, the one place that turns errors into statuses.
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
@@ -20,36 +20,31 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
 }
 
 /**
- * Node decodes its arguments as UTF-8 and replaces bytes that are not by U+FFFD, silently. Such an argument
- * (a file name in Latin-1, say) could never reach a command exactly, so it is refused; the kernel's copy of
- * the command line tells.
+ * The command-line arguments with their exact bytes. Node decodes them as UTF-8 and replaces bytes that are not
+ * by U+FFFD, silently; the kernel's copy of the command line keeps them, and they are kept as lone surrogates
+ * (see `decodeBytes`) so that an argument such as a Latin-1 file name reaches a command exactly.
  */
-function checkArgumentBytes(count: number): void {
+function exactArguments(): string[] {
+  const count = process.argv.length - 2;
   let raw: Buffer;
   try {
     raw = readFileSync('/proc/self/cmdline');
   } catch {
-    return;
+    return process.argv.slice(2);
   }
-  const words = raw
-    .subarray(0, raw.at(-1) === 0 ? -1 : undefined)
-    .toString('latin1')
-    .split('\0');
-  words.slice(words.length - count).forEach((word, index) => {
-    const bytes = Buffer.from(word, 'latin1');
-    if (!Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes)) {
-      throw usageError(
-        `argument ${index + 1}`,
-        `${bytes.toString('utf8')} is not valid UTF-8: fanout cannot pass it to a command exactly`,
-      );
-    }
-  });
+  const words: Buffer[] = [];
+  for (let from = 0; from < raw.length;) {
+    const end = raw.indexOf(0, from);
+    words.push(raw.subarray(from, end < 0 ? raw.length : end));
+    from = end < 0 ? raw.length : end + 1;
+  }
+  if (words.length < count) return process.argv.slice(2);
+  return words.slice(words.length - count).map(decodeBytes);
 }
 
 let status: number;
 try {
-  checkArgumentBytes(process.argv.length - 2);
-  status = await dispatch(process.argv.slice(2), io);
+  status = await dispatch(exactArguments(), io);
 } catch (error) {
   status = exitCodeForError(error, process.stderr);
 }

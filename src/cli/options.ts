@@ -81,7 +81,9 @@ export function resolveSettings(flags: CliFlags, stderrIsTty: boolean): RunSetti
     throw usageError('--resume', 'give --resume or --resume-failed, not both');
   const resume = flags.resume ? 'resume' : flags.resumeFailed ? 'resume-failed' : undefined;
   if (resume && flags.joblog === undefined) throw usageError(`--${resume}`, 'needs --joblog FILE to read');
-  const concurrency = integer('--concurrency', flags.concurrency, 1);
+  // `-j auto`: each target gets a limit of its own that adapts to how its jobs go.
+  const auto = flags.concurrency?.trim() === 'auto';
+  const concurrency = auto ? undefined : integer('--concurrency', flags.concurrency, 1);
   const perTarget = integer('--per-target', flags.perTarget, 1);
   const timeout = duration('--timeout', flags.timeout);
   const retries = integer('--retries', flags.retries, 0);
@@ -98,6 +100,7 @@ export function resolveSettings(flags: CliFlags, stderrIsTty: boolean): RunSetti
     fleet: {
       policy,
       ...(concurrency === undefined ? {} : { concurrency }),
+      ...(auto ? { adaptive: {} } : {}),
       ...(perTarget === undefined ? {} : { perTarget }),
       ...(timeout === undefined ? {} : { timeout }),
       ...(retries === undefined ? {} : { retries }),

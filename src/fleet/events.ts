@@ -75,6 +75,15 @@ export interface BatchEndEvent {
   readonly size: number;
 }
 
+/** With `adaptive`: a member's limit moved (its jobs failed or slowed down, or went well while it was in use). */
+export interface TargetLimitEvent {
+  readonly type: 'limit';
+  readonly target: string;
+  /** Jobs the member may now run at once. */
+  readonly limit: number;
+  readonly previous: number;
+}
+
 /**
  * What `onEvent` receives, discriminated by `type`.
  *
@@ -89,4 +98,5 @@ export type FleetEvent =
   | JobSkipEvent
   | TargetDownEvent
   | HaltEvent
-  | BatchEndEvent;
+  | BatchEndEvent
+  | TargetLimitEvent;

@@ -81,7 +81,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   const stdout = splitLines(onLine && ((line, cut) => onLine('stdout', line, cut)));
   const stderr = splitLines(onLine && ((line, cut) => onLine('stderr', line, cut)));
   const run = runCommand({
-    target: member.target,
+    target: job.around ? job.around(member.target) : member.target,
     command: job.command,
     cwd: undefined,
     env: member.env ?? {},

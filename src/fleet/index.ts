@@ -3,6 +3,7 @@ export { runOn } from './run-on.js';
 export type { FleetJobInput } from './job.js';
 export { normalizeMembers, type FleetMember, type FleetTarget } from './members.js';
 export { resolveFleetOptions, retryDelay, type FleetOptions } from './options.js';
+export type { AdaptiveLimitOptions } from './target-limit.js';
 export {
   batchSizes,
   isThresholdReached,
@@ -27,6 +28,7 @@ export type {
   JobSkipEvent,
   JobStartEvent,
   TargetDownEvent,
+  TargetLimitEvent,
 } from './events.js';
 export { expandTemplate } from './input/template.js';
 export { parseTemplate, type TemplateContext, type TemplatePart } from './template.js';

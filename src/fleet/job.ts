@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { Target } from '../targets/target.js';
 import type { FleetTarget } from './members.js';
 
 /** One job as callers give it: a command line, or a command with the arguments it was built from. */
@@ -15,6 +16,8 @@ export type FleetJobInput =
       readonly stdin?: Buffer;
       /** Why the job cannot run (a bad input line, say): it is reported as failed with this message and nothing starts. Default: none. */
       readonly error?: string;
+      /** The target each attempt runs on, made from the member's (files that travel with the job wrap it). Default: the member's. */
+      readonly around?: (target: Target) => Target;
     };
 
 /** A job once read from the input: numbered, and pinned to a target when it must run there. */
@@ -28,6 +31,8 @@ export interface FleetJob {
   readonly stdin?: Buffer | (() => Readable) | undefined;
   /** Why it cannot run: it fails at once with this message. */
   readonly error?: string | undefined;
+  /** The target an attempt runs on, made from the member's. */
+  readonly around?: ((target: Target) => Target) | undefined;
 }
 
 /**
@@ -52,7 +57,11 @@ export function normalizeJob(input: FleetJobInput, position: number): FleetJob {
   if (input.error !== undefined && typeof input.error !== 'string') {
     throw new TypeError(`Expected \`error\` of job #${position} to be a string`);
   }
-  return { seq, command: input.command, args: input.args ?? [], stdin: input.stdin, error: input.error };
+  if (input.around !== undefined && typeof input.around !== 'function') {
+    throw new TypeError(`Expected \`around\` of job #${position} to be a function`);
+  }
+  const { command, stdin, error, around } = input;
+  return { seq, command, args: input.args ?? [], stdin, error, around };
 }
 
 /** Reads jobs lazily, one at a time, from an array, an iterable or an async iterable. */

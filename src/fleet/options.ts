@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { parseDuration, type Duration } from '../internal/duration.js';
 import type { FleetEvent } from './events.js';
 import { validatePolicy, type FailurePolicy } from './policy.js';
+import type { AdaptiveLimitOptions } from './target-limit.js';
 import { validateFunction, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /** Options of `runOn` and `distribute`; every field is optional, with the default given here. */
@@ -42,13 +43,20 @@ export interface FleetOptions {
   readonly stdin: Buffer | (() => Readable) | undefined;
   /** Least time between two job starts (GNU parallel's `--delay`), retries included. Default: 0. */
   readonly delay: Duration;
+  /**
+   * Give each member a limit of its own that adapts as its jobs finish (`-j auto`): it shrinks when jobs
+   * fail or slow down and grows while they go well, within these bounds and `perTarget`; each change is a
+   * `limit` event. `concurrency` still caps the whole fleet. Default: none (fixed limits).
+   */
+  readonly adaptive: AdaptiveLimitOptions | undefined;
 }
 
 /** Options with every default filled in and durations in milliseconds. */
 export interface ResolvedFleetOptions extends Omit<
   FleetOptions,
-  'timeout' | 'killGrace' | 'backoff' | 'delay'
+  'timeout' | 'killGrace' | 'backoff' | 'delay' | 'adaptive'
 > {
+  readonly adaptive: Required<AdaptiveLimitOptions> | undefined;
   readonly timeoutMs: number | undefined;
   readonly killGraceMs: number;
   readonly backoffMs: number;
@@ -71,6 +79,7 @@ const DEFAULTS: FleetOptions = {
   maxBuffer: 16 * 1024 * 1024,
   stdin: undefined,
   delay: 0,
+  adaptive: undefined,
 };
 
 const KNOWN = Object.keys(DEFAULTS);
@@ -97,14 +106,23 @@ export function resolveFleetOptions(options: Partial<FleetOptions> = {}): Resolv
       `Expected \`stdin\` to be a Buffer or a function returning a stream, got \`${String(merged.stdin)}\` (${typeof merged.stdin})`,
     );
   }
-  const { timeout, killGrace, backoff, delay, ...rest } = merged;
+  const { timeout, killGrace, backoff, delay, adaptive, ...rest } = merged;
   return {
     ...rest,
+    adaptive: adaptive === undefined ? undefined : resolveAdaptive(adaptive, merged.perTarget),
     timeoutMs: timeout === undefined ? undefined : parseDuration(timeout, 'timeout'),
     killGraceMs: parseDuration(killGrace, 'killGrace'),
     backoffMs: parseDuration(backoff, 'backoff'),
     delayMs: parseDuration(delay, 'delay'),
   };
+}
+
+function resolveAdaptive(options: AdaptiveLimitOptions, perTarget: number): Required<AdaptiveLimitOptions> {
+  validateOptions(options, '`adaptive`', ['initial', 'min', 'max']);
+  const min = validateInteger(options.min ?? 1, 'adaptive.min', 1);
+  const max = Math.min(validateInteger(options.max ?? 64, 'adaptive.max', min), perTarget);
+  const initial = Math.min(validateInteger(options.initial ?? 4, 'adaptive.initial', min), max);
+  return { initial, min: Math.min(min, max), max };
 }
 
 /**

@@ -7,12 +7,15 @@ import type { FleetTarget } from './members.js';
 import { retryDelay, type ResolvedFleetOptions } from './options.js';
 import { batchSizes, isThresholdReached, type FailureKind } from './policy.js';
 import { failureKind, Tally, type FleetReport, type JobReport } from './report.js';
+import { TargetLimit } from './target-limit.js';
 import { setLongTimeout, type LongTimer } from '../internal/timer.js';
 
 /** A member's live state. */
 interface Slot {
   readonly member: FleetTarget;
   readonly capacity: number;
+  /** With `adaptive`: the member's own limit, which moves as its jobs finish (capacity then caps it). */
+  readonly limit: TargetLimit | undefined;
   active: number;
   assigned: number;
   /** Until when (performance.now()) the member counts as down after it could not be reached; 0 when up. */
@@ -93,6 +96,7 @@ export class FleetRun {
         options.perTarget === Infinity
           ? Infinity
           : Math.max(1, Math.round(options.perTarget * member.weight)),
+      limit: options.adaptive && new TargetLimit(options.adaptive),
       active: 0,
       assigned: 0,
       downUntil: 0,
@@ -255,7 +259,7 @@ export class FleetRun {
     const candidates = fresh.length > 0 ? fresh : allowed;
     let best: Slot | null = null;
     for (const slot of candidates) {
-      if (slot.active >= slot.capacity) continue;
+      if (slot.active >= (slot.limit?.current ?? slot.capacity)) continue;
       if (
         !best ||
         slot.active / slot.member.weight < best.active / best.member.weight ||
@@ -295,6 +299,8 @@ export class FleetRun {
             ...(cut ? { cut: true as const } : {}),
           })),
     });
+    const change = slot.limit?.record(outcome, slot.active);
+    if (change) onEvent?.({ type: 'limit', target: name, ...change });
     slot.active -= 1;
     this.#active -= 1;
     // A pinned job (runOn) has nowhere else to go: its target stays up for a retry. Any other member that

@@ -1,5 +1,6 @@
 import { FanoutError } from '../errors.js';
-import { quote } from '../internal/quote.js';
+import { printfBytes, RAW_BYTES } from '../internal/bytes.js';
+import { checkQuotable, quote } from '../internal/quote.js';
 
 /** Where in the shell's grammar a replacement string stands, which decides how its value is quoted. */
 export type TemplateContext = 'plain' | 'single' | 'double';
@@ -28,6 +29,21 @@ function refuse(template: string, position: number, where: string): never {
 }
 
 /**
+ * Refuses a command whose own text holds bytes that are not UTF-8 (a USAGE FanoutError): a command is sent as
+ * UTF-8 text, so they could only reach the shell replaced. Arguments keep such bytes exactly (see `quote`).
+ */
+export function checkCommandText(command: string): void {
+  const offset = command.search(/\p{Cs}/u);
+  if (offset >= 0) {
+    throw new FanoutError(
+      `the command holds bytes that are not UTF-8 (offset ${offset}): it cannot be sent as they are; pass ` +
+        'them as an argument ({} or ::: …), which keeps them exactly',
+      { code: 'USAGE' },
+    );
+  }
+}
+
+/**
  * Splits a command template into literal text and replacement strings, noting for each replacement whether it
  * stands unquoted, inside '…' or inside "…" — so that its value can be quoted to reach the command as exactly
  * one argument wherever it stands. Throws a USAGE FanoutError for places where no quoting is safe: inside
@@ -37,6 +53,7 @@ function refuse(template: string, position: number, where: string): never {
  * parseTemplate(`echo "a {}"`) // [{ text: 'echo "a ' }, { token: '{}', context: 'double', position: 9 }, { text: '"' }]
  */
 export function parseTemplate(template: string): TemplatePart[] {
+  checkCommandText(template);
   const parts: TemplatePart[] = [];
   // The open constructs, innermost last: quotes, `$(`, `${`, backticks. Plain text when empty.
   const open: Array<"'" | '"' | '$(' | '${' | '`'> = [];
@@ -96,8 +113,11 @@ export function parseTemplate(template: string): TemplatePart[] {
  * quoteFor('double', '$(id)') // \$(id)
  */
 export function quoteFor(context: TemplateContext, value: string): string {
-  if (value.includes('\0')) throw new TypeError('Cannot pass a NUL byte to a shell command');
-  if (context === 'single') return value.replaceAll("'", `'\\''`);
-  if (context === 'double') return value.replace(/[$`"\\]/g, '\\$&');
+  checkQuotable(value);
+  // Bytes that were not UTF-8 are made by printf (see `quote`), inside double quotes.
+  if (context === 'single') {
+    return value.replaceAll("'", `'\\''`).replace(RAW_BYTES, (run) => `'"${printfBytes(run)}"'`);
+  }
+  if (context === 'double') return value.replace(/[$`"\\]/g, '\\$&').replace(RAW_BYTES, printfBytes);
   return quote(value);
 }

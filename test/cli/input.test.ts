@@ -39,32 +39,55 @@ describe('fanout jobs input', { timeout: 120_000 }, () => {
     ]);
   });
 
-  it('a stdin line that is not UTF-8 fails as a job instead of running with its bytes replaced', async () => {
-    const { dir, inventory } = localFleet(2);
-    const joblog = join(dir, 'run.log');
-    const bytes = await runCli(
-      ['jobs', '-i', inventory, '@all', '--progress', 'none', '--joblog', joblog, '--', 'echo got {}'],
-      { cwd: dir, input: Buffer.from([0x6f, 0x6b, 0x0a, 0xff, 0xfe, 0x0a]) },
-    );
-    expect(bytes.code).toBe(1);
-    expect(bytes.stdout).not.toContain('\uFFFD');
-    expect(bytes.stderr).toContain('argument 1 of job #2 is not valid UTF-8');
-    expect(records(joblog).map((row) => [row[0], row[6]])).toEqual([
-      ['1', '0'],
-      ['2', '-1'],
+  // Each job prints the bytes its argument reached the command with, in hex, wherever {} stands.
+  const HEX = `for w in {} '{}' "{}" "<{}>"; do printf %s "$w" | od -An -tx1 | tr -d ' \\n'; echo; done`;
+  const hexLines = (stdout: string): string[] =>
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.replace(/^[^:]*: /, ''));
+
+  it('a stdin line that is not UTF-8 reaches the command with its exact bytes, bare and in quotes', async () => {
+    const { dir, inventory } = localFleet(1);
+    const result = await runCli(['jobs', '-i', inventory, '@all', '--progress', 'none', '-k', '--', HEX], {
+      cwd: dir,
+      input: Buffer.from([0x6f, 0x6b, 0x0a, 0xff, 0x27, 0xfe, 0x61, 0xc3, 0x0a, 0xe9, 0x0a]),
+    });
+    expect(result.code).toBe(0);
+    expect(hexLines(result.stdout)).toEqual([
+      ...['6f6b', '6f6b', '6f6b', '3c6f6b3e'],
+      ...['ff27fe61c3', 'ff27fe61c3', 'ff27fe61c3', '3cff27fe61c33e'],
+      ...['e9', 'e9', 'e9', '3ce93e'],
     ]);
   });
 
-  it('a command-line argument that is not UTF-8 is a usage error, never run with its bytes replaced', () => {
+  it('a command-line argument that is not UTF-8 reaches the command with its exact bytes', () => {
     // Node itself cannot pass such an argument to a child; sh can.
     const result = spawnSync(
       'sh',
-      ['-c', `node ${CLI} jobs local --progress none -- 'echo ran {}' ::: ok "$(printf 'a\\377b')"`],
-      { encoding: 'utf8' },
+      [
+        '-c',
+        `node ${CLI} jobs local --progress none -k -- "$HEX" ::: "$(printf 'a\\377b')" "$(printf '\\351')"`,
+      ],
+      { encoding: 'utf8', env: { ...process.env, HEX } },
     );
-    expect(result.status).toBe(255);
-    expect(result.stdout).not.toContain('ran');
-    expect(result.stderr).toContain('is not valid UTF-8: fanout cannot pass it to a command exactly');
+    expect(result.status).toBe(0);
+    expect(hexLines(result.stdout)).toEqual([
+      ...['61ff62', '61ff62', '61ff62', '3c61ff623e'],
+      ...['e9', 'e9', 'e9', '3ce93e'],
+    ]);
+  });
+
+  it('a command whose own text is not UTF-8 is a usage error, never run with its bytes replaced', () => {
+    for (const words of [
+      `jobs local -- "$(printf 'echo \\377 {}')" ::: a`,
+      `run local -- "$(printf 'echo \\377')"`,
+    ]) {
+      const result = spawnSync('sh', ['-c', `node ${CLI} ${words}`], { encoding: 'utf8' });
+      expect(result.status, words).toBe(255);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain('the command holds bytes that are not UTF-8 (offset 5)');
+    }
   });
 
   it('a selection that matches no target is a usage error naming it, and the old joblog stays whole', async () => {

@@ -26,6 +26,16 @@ describe('quote', () => {
     expect(quote('A=b')).toBe("'A=b'");
   });
 
+  it('passes bytes that are not UTF-8, kept as lone surrogates U+DC80-U+DCFF, exactly', async () => {
+    const out = await $`printf '%s|' ${['\uDCFF', "x\uDC80\uDC81'y", 'é\uDCC3']}`.buffer();
+    expect([...out]).toEqual([0xff, 0x7c, 0x78, 0x80, 0x81, 0x27, 0x79, 0x7c, 0xc3, 0xa9, 0xc3, 0x7c]);
+  });
+
+  it('rejects a lone surrogate that does not stand for a byte', () => {
+    expect(() => quote('a\uD800b')).toThrow(/lone surrogate/);
+    expect(() => quote('a\uDC41')).toThrow(/lone surrogate/);
+  });
+
   it('rejects a NUL byte', () => {
     expect(() => quote('a\0b')).toThrow(TypeError);
     expect(() => $`echo ${'a\0b'}`).toThrow(TypeError);

@@ -6,6 +6,7 @@ import {
   redactSecrets,
   type FleetEvent,
   type FleetOptions,
+  type Target,
 } from '../../index.js';
 import {
   parseSize,
@@ -19,6 +20,7 @@ import { countOf } from '../format.js';
 import type { CommandInput } from '../io.js';
 import { resolveSettings } from '../options.js';
 import { usageError } from '../usage.js';
+import { jobFilesOf } from './job-files.js';
 import { resolveSelection } from './select.js';
 import { runSession } from './session.js';
 
@@ -99,6 +101,13 @@ function createSlots(): { take: (seq: number) => number; onEvent: (event: FleetE
   };
 }
 
+async function* withFiles(
+  jobs: AsyncIterable<InputJob>,
+  around: (job: InputJob) => (target: Target) => Target,
+): AsyncGenerator<InputJob & { around: (target: Target) => Target }> {
+  for await (const job of jobs) yield { ...job, around: around(job) };
+}
+
 /**
  * `fanout jobs <selection…> -- <template…> [::: <arg…>] [:::: <file>]`: GNU parallel's input language (see
  * src/fleet/input), the jobs spread over the selected targets.
@@ -157,9 +166,11 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (!queued && input.selection.length === 0) {
     throw usageError('jobs', 'expected a selection of targets, e.g. fanout jobs @all -- ...');
   }
+  const around = jobFilesOf(flags, { queued, pipe: options.pipe !== undefined });
   const members = queued ? [] : createTargets(resolveSelection(input.selection, flags, io));
   const slotTracker = createSlots();
-  const stream = plan.jobs(io.stdin, plan.template.usesSlot ? slotTracker.take : undefined);
+  const built = plan.jobs(io.stdin, plan.template.usesSlot ? slotTracker.take : undefined);
+  const stream = around ? withFiles(built, around) : built;
 
   if (settings.dryRun) {
     for await (const job of stream) io.stdout.write(`#${job.seq}\t${redactSecrets(job.command)}\n`);

@@ -39,6 +39,8 @@ export async function pingCommand(input: CommandInput<CliFlags>): Promise<number
   const { io, flags } = input;
   if (input.words !== undefined) throw usageError('ping', 'takes no command after `--`');
   const settings = resolveSettings(flags, false);
+  if (settings.fleet.adaptive)
+    throw usageError('--concurrency', '`auto` is for run, jobs, push and pull: give ping a number');
   const members = createTargets(resolveSelection(input.selection, flags, io));
   const options: Partial<FleetOptions> = {
     concurrency: settings.fleet.concurrency ?? 32,

@@ -3,6 +3,7 @@ import type { CliFlags } from '../flags.js';
 import { countOf } from '../format.js';
 import type { CliIo, CommandInput } from '../io.js';
 import { resolveSettings, type RunSettings } from '../options.js';
+import { checkCommandText } from '../../fleet/template.js';
 import { usageError } from '../usage.js';
 import { resolveSelection } from './select.js';
 import { runSession } from './session.js';
@@ -20,6 +21,7 @@ export async function runCommand(input: CommandInput<CliFlags>): Promise<number>
     throw usageError('run', 'expected the command after `--`, e.g. fanout run @web -- uptime');
   }
   const command = input.words.join(' ');
+  checkCommandText(command);
   const selected = createTargets(resolveSelection(input.selection, flags, io));
   // A resumed `run` skips the targets the joblog records (all of them, or those that succeeded).
   const done =

@@ -52,7 +52,8 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   // Checked before anything starts: too many jobs at once would fail on EMFILE, not on their own.
   const concurrency = fitConcurrency({
     given: settings.fleet.concurrency,
-    fallback: 32,
+    // -j auto: the targets' own limits bound the run (and the open-file limit, when it is lower).
+    fallback: settings.fleet.adaptive ? Infinity : 32,
     members: plan.members,
     jobs: plan.total,
     limit: openFileLimit(),

@@ -34,6 +34,8 @@ export async function workerCommand(input: CommandInput<CliFlags>): Promise<numb
   if (input.words !== undefined)
     throw usageError('worker', 'takes no command: the runs in the queue say what to run');
   const { fleet } = resolveSettings(flags, false);
+  if (fleet.adaptive)
+    throw usageError('--concurrency', '`auto` is for run, jobs, push and pull: give worker a number');
   const leaseMs = lease(flags.lease);
   const runId = flags.run === undefined ? undefined : parseRunId(flags.run, '--run');
   const members = createTargets(resolveSelection(input.selection, flags, io));

@@ -2,7 +2,8 @@ import type { OutputRenderer, RenderContext } from './output.js';
 
 /**
  * `--output json`: one JSON object per line on stdout for every event (`start`, `output`, `end`,
- * `retry`, `skip`, `target-down`, `halt`, `batch-end`); the summary object comes last.
+ * `retry`, `skip`, `target-down`, `halt`, `batch-end`, and `limit` under `-j auto`); the summary object
+ * comes last.
  *
  * @example
  * const output = createJsonOutput(context);

@@ -9,6 +9,8 @@ export class ProgressTracker {
   readonly #running = new Map<number, { target: string; since: number }>();
   readonly #recent: number[] = [];
   readonly #startedAt = performance.now();
+  /** `-j auto`: each target's current limit, once it moved from where it started. */
+  readonly limits = new Map<string, number>();
 
   constructor(readonly total: number | undefined) {}
 
@@ -26,6 +28,7 @@ export class ProgressTracker {
         if (this.#recent.length > 200) this.#recent.shift();
       }
     } else if (event.type === 'retry') this.#running.delete(event.job.seq);
+    else if (event.type === 'limit') this.limits.set(event.target, event.limit);
   }
 
   get running(): number {
@@ -70,11 +73,19 @@ export class ProgressTracker {
     ];
     const eta = this.etaMs(now);
     if (eta !== undefined && this.done < (this.total ?? 0)) parts.push(`ETA ${formatSeconds(eta)}`);
+    if (this.limits.size > 0) parts.push(`limits: ${describeLimits(this.limits)}`);
     const slow = this.slowTargets(now);
     if (slow.length > 0)
       parts.push(colors.yellow(`slow: ${slow.slice(0, 3).join(', ')}${slow.length > 3 ? ' …' : ''}`));
     return parts.join(', ');
   }
+}
+
+/** The lowest limits first (the targets held back), at most three: `web3 1, web1 6, web2 8 …` */
+function describeLimits(limits: ReadonlyMap<string, number>): string {
+  const sorted = [...limits.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+  const shown = sorted.slice(0, 3).map(([target, limit]) => `${target} ${limit}`);
+  return `${shown.join(', ')}${sorted.length > 3 ? ' …' : ''}`;
 }
 
 function formatSeconds(ms: number): string {

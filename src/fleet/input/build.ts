@@ -134,25 +134,16 @@ async function* argumentLists(
   if (batch.length > 0) yield batch;
 }
 
-/** What stands for bytes that were not UTF-8 in a line read from a file or stdin. */
-const LONE_SURROGATE = /\p{Cs}/u;
-const LONE_SURROGATES = /\p{Cs}/gu;
-
 /**
- * A job from its arguments; an argument that cannot reach a command exactly (a NUL byte, bytes that are not
- * UTF-8) makes a job that fails with the reason, so one bad input line does not stop the run.
+ * A job from its arguments; an argument that cannot reach a command exactly (one with a NUL byte) makes a job
+ * that fails with the reason, so one bad input line does not stop the run. Bytes that are not UTF-8 reach the
+ * command exactly (see `quote`).
  */
 function buildJob(seq: number, args: readonly string[], render: () => string): InputJob {
-  const bad = args.findIndex((arg) => LONE_SURROGATE.test(arg) || arg.includes('\0'));
+  const bad = args.findIndex((arg) => arg.includes('\0'));
   if (bad >= 0) {
-    const what = args[bad]!.includes('\0') ? 'holds a NUL byte' : 'is not valid UTF-8';
-    const error = `argument ${bad + 1} of job #${seq} ${what}: it cannot be passed to a command exactly`;
-    return {
-      seq,
-      args,
-      command: args.join(' ').replace(LONE_SURROGATES, '\uFFFD').replaceAll('\0', '\\0'),
-      error,
-    };
+    const error = `argument ${bad + 1} of job #${seq} holds a NUL byte: it cannot be passed to a command`;
+    return { seq, args, command: args.join(' ').replaceAll('\0', '\\0'), error };
   }
   try {
     return { seq, args, command: render() };

@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { FanoutError } from '../../errors.js';
+import { decodeBytes } from '../../internal/bytes.js';
 
 /** One input source: the values after `:::`, or the lines of a file after `::::` (`-` is stdin). */
 export type InputSource =
@@ -68,50 +69,16 @@ function checkReadable(marker: string, path: string): void {
   }
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * A line's text; bytes that are not UTF-8 become lone surrogates (U+DC80–U+DCFF, as Python's
- * `surrogateescape`), so they are never silently replaced and the job builder can refuse them.
- */
-function decodeLine(bytes: Buffer): string {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    let text = '';
-    for (let index = 0; index < bytes.length;) {
-      const lead = bytes[index]!;
-      const size = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
-      let char: string | undefined;
-      if (size > 0 && index + size <= bytes.length) {
-        try {
-          char = strictUtf8.decode(bytes.subarray(index, index + size));
-        } catch {
-          char = undefined;
-        }
-      }
-      if (char === undefined) {
-        text += String.fromCharCode(0xdc00 + lead);
-        index += 1;
-      } else {
-        text += char;
-        index += size;
-      }
-    }
-    return text;
-  }
-}
-
 /**
  * The lines of a stream, read lazily as bytes (a final line without a newline counts; `\r\n` is one line
- * end); bytes that are not UTF-8 are kept as lone surrogates, never replaced.
+ * end); bytes that are not UTF-8 are kept as lone surrogates (see `decodeBytes`), never replaced.
  *
  * @example
  * for await (const line of readLines(process.stdin)) console.log(line);
  */
 export async function* readLines(stream: Readable): AsyncGenerator<string> {
   let partial: Buffer[] = [];
-  const finish = (line: Buffer): string => decodeLine(line.at(-1) === 0x0d ? line.subarray(0, -1) : line);
+  const finish = (line: Buffer): string => decodeBytes(line.at(-1) === 0x0d ? line.subarray(0, -1) : line);
   for await (const raw of stream as AsyncIterable<Buffer | string>) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
     let from = 0;

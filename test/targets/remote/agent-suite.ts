@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, TimeoutError } from '../../../src/errors.js';
+import { quote } from '../../../src/internal/quote.js';
+import { quoteFor } from '../../../src/fleet/template.js';
 import { createShell } from '../../../src/shell/shell.js';
 import type { Target } from '../../../src/targets/target.js';
 import { poll, runRaw, type TargetCase } from './targets.js';
@@ -73,6 +75,18 @@ export function describeAgents(each: TargetCase): void {
       const next = await runRaw(target, `echo next; echo err >&2`).exited;
       expect(next.stdout.toString()).toBe('next\n');
       expect(next.stderr.toString()).toBe('err\n');
+    });
+
+    it('passes an argument with bytes that are not UTF-8 to the command exactly, bare and in quotes', async () => {
+      const target = create();
+      const value = "a\uDCFF\uDC80'b\uDCE9";
+      const { stdout, status } = await runRaw(
+        target,
+        `printf '%s|' ${quote(value)} '${quoteFor('single', value)}' "${quoteFor('double', value)}"`,
+      ).exited;
+      expect(status).toEqual({ exitCode: 0, signal: null });
+      const bytes = [0x61, 0xff, 0x80, 0x27, 0x62, 0xe9, 0x7c];
+      expect([...stdout]).toEqual([...bytes, ...bytes, ...bytes]);
     });
 
     it('passes bytes that look like markers, without the nonce, through unchanged', async () => {
