@@ -146,29 +146,25 @@ describe('the fleet CLI under faults, over 64 hosts with 20 ms ± 5 ms each way'
       if (end.stage === 'canceled') expect(row).toBeUndefined();
       else expect(row?.[1]).toBe(end.target ?? ':');
     }
-    // Retries moved the jobs of failing hosts onto other hosts. Which host a retry lands on depends on which
-    // are free at that moment: a hung host (blackholed, paused, slow) is free again once its job timed out and
-    // is not known to be down, so a job can time out on three of them. What holds in every run: no job is
-    // tried twice on one host, every failed attempt ran on a faulty host, and a job ends without success only
-    // after using all of its retries (--retries 2) on faulty hosts.
+    // Retries moved the jobs of failing hosts onto other hosts. Which host a retry lands on, and whether a
+    // healthy host of a loaded machine answers within the timeouts, depends on timing. What holds in every
+    // run: no job is tried twice on one host (43 healthy hosts leave an untried one up), a command fails
+    // (an exit status, a signal) only on a faulty host, and a job ends without success only after using
+    // all of its retries (--retries 2; a move away from an unreachable host uses none).
     const retried = records.filter((record) => record.type === 'retry');
     expect(retried.length).toBeGreaterThan(0);
     for (const end of ends) {
+      const chain = JSON.stringify(records.filter((r) => r.seq === end.seq && r.type !== 'output'));
       const attempts = retried.filter((retry) => retry.seq === end.seq);
       const targets = [...attempts.map((retry) => retry.target!), end.target];
-      expect(new Set(targets).size, `targets of job ${end.seq}: ${targets.join(' ')}`).toBe(targets.length);
-      // A handshake may time out on a healthy host of a loaded machine: only failures while running count.
-      const counted = attempts.filter((retry) => retry.reason !== 'unreachable');
-      for (const retry of counted) {
-        const chain = records.filter((r) => r.seq === end.seq && r.type !== 'output');
-        expect(faulty.has(retry.target!), `job ${end.seq}: ${JSON.stringify(chain)}`).toBe(true);
-      }
+      expect(new Set(targets).size, `job ${end.seq}: ${chain}`).toBe(targets.length);
+      for (const retry of attempts.filter((r) => r.reason === 'failed'))
+        expect(faulty.has(retry.target!), `job ${end.seq}: ${chain}`).toBe(true);
       if (end.ok) continue;
-      console.log(
-        `job ${end.seq} ended ${end.stage} after ${counted.map((r) => `${r.reason} on ${r.target}`)}`,
-      );
-      expect(faulty.has(end.target!), `job ${end.seq} failed on ${end.target}`).toBe(true);
-      expect(counted, `job ${end.seq} ended ${end.stage} before using its retries`).toHaveLength(2);
+      console.log(`job ${end.seq} ended ${end.stage}: ${chain}`);
+      if (end.stage === 'run') expect(faulty.has(end.target!), `job ${end.seq}: ${chain}`).toBe(true);
+      const counted = attempts.filter((retry) => retry.reason !== 'unreachable');
+      expect(counted, `job ${end.seq}: ${chain}`).toHaveLength(2);
     }
     // With 43 healthy hosts, a job always has somewhere to go.
     expect(tally.unreachable).toBe(0);
