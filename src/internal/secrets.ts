@@ -7,7 +7,7 @@ export const REDACTED = '***';
  * Values shorter than this are not masked: they would mask ordinary text (`1`, `on`, `dev`) everywhere, and
  * are too short to be secrets.
  */
-const MIN_LENGTH = 4;
+export const MIN_SECRET_LENGTH = 4;
 
 /** Registered values, longest first so that a secret containing another is masked whole. */
 let registered: string[] = [];
@@ -23,7 +23,7 @@ export function registerSecret(value: string): void {
   if (typeof value !== 'string') {
     throw new TypeError(`Expected a secret to be a string, got \`${String(value)}\` (${typeof value})`);
   }
-  if (value.length < MIN_LENGTH || registered.includes(value)) return;
+  if (value.length < MIN_SECRET_LENGTH || registered.includes(value)) return;
   registered = [...registered, value].sort((a, b) => b.length - a.length);
 }
 

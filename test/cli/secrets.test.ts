@@ -109,6 +109,14 @@ describe('--env passes values off every argv', { timeout: 300_000 }, () => {
     expect(secretValue.code).toBe(255);
     expect(secretValue.stderr).toContain('--secret: takes the NAME of a variable set here, not NAME=value');
     expect(secretValue.stderr).not.toContain(secret);
+    const short = await runCli(['run', 'local', '--secret', 'PIN', '--', 'true'], {
+      env: { PIN: 'x7q' },
+    });
+    expect(short.code).toBe(255);
+    expect(short.stderr).toContain(
+      '--secret: the value of `PIN` is shorter than 4 characters, too short to mask',
+    );
+    expect(short.stderr).not.toContain('x7q');
   });
 });
 

@@ -1,4 +1,5 @@
 import { loadInventory, registerSecret, selectTargets, type TargetSpec } from '../../index.js';
+import { MIN_SECRET_LENGTH } from '../../internal/secrets.js';
 import type { CliFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { inventoryPath } from '../options.js';
@@ -22,7 +23,18 @@ export function commandEnv(flags: CliFlags, environment: NodeJS.ProcessEnv): Rec
     if (value === undefined) throw usageError(flag, `\`${name}\` is not set in this environment`);
     return value;
   };
-  for (const name of flags.secret ?? []) registerSecret(lookup('--secret', name));
+  for (const name of flags.secret ?? []) {
+    const value = lookup('--secret', name);
+    // A value this short is not masked (it would mask ordinary text everywhere): say so rather than leak it.
+    if (value.length < MIN_SECRET_LENGTH) {
+      throw usageError(
+        '--secret',
+        `the value of \`${name}\` is shorter than ${MIN_SECRET_LENGTH} characters, too short to mask without ` +
+          'masking ordinary text; pass it with --env (not masked) if that is acceptable',
+      );
+    }
+    registerSecret(value);
+  }
   const env: Record<string, string> = {};
   for (const given of flags.env ?? []) {
     const split = given.indexOf('=');
