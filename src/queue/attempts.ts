@@ -10,6 +10,10 @@ export interface ClaimedJob {
   readonly attempt: number;
   readonly args: readonly string[];
   readonly command: string;
+  /** Bytes for the command's stdin (a `--pipe` chunk). */
+  readonly stdin: Buffer | undefined;
+  /** Why the job cannot run: it fails with this message and nothing starts. */
+  readonly error: string | undefined;
 }
 
 /** How an attempt ended, as a worker writes it back. */
@@ -59,12 +63,12 @@ export async function claimJobs(
      taken AS (
        UPDATE fanout.jobs j SET state = 'running', attempts = j.attempts + 1, not_before = NULL
          FROM picked WHERE j.run_id = picked.run_id AND j.seq = picked.seq
-       RETURNING j.seq, j.args, j.command, j.attempts),
+       RETURNING j.seq, j.args, j.command, j.stdin, j.error, j.attempts),
      leased AS (
        INSERT INTO fanout.attempts (run_id, seq, attempt, worker, lease_until)
        SELECT $2, seq, attempts, $1, now() + $4 * interval '1 millisecond' FROM taken
        RETURNING id, seq)
-     SELECT l.id, t.seq, t.attempts, t.args, t.command FROM taken t JOIN leased l USING (seq) ORDER BY t.seq`,
+     SELECT l.id, t.seq, t.attempts, t.args, t.command, t.stdin, t.error FROM taken t JOIN leased l USING (seq) ORDER BY t.seq`,
     [worker, runId, limit, leaseMs],
   );
   return rows.map((row: Record<string, unknown>) => ({
@@ -74,6 +78,8 @@ export async function claimJobs(
     attempt: row.attempts as number,
     args: row.args as string[],
     command: row.command as string,
+    stdin: (row.stdin as Buffer | null) ?? undefined,
+    error: (row.error as string | null) ?? undefined,
   }));
 }
 

@@ -95,16 +95,22 @@ export interface Queue {
   close(): Promise<void>;
 }
 
+/** Options of {@link openQueue}. */
+export interface OpenQueueOptions {
+  /** Most connections the queue's pool opens. Default: 4. */
+  readonly max?: number;
+}
+
 /**
- * Connects to the queue and creates or migrates its schema.
+ * Connects to the queue (a `postgres://` URL, or a source from {@link resolveQueueSource}) and creates or
+ * migrates its schema. Close it when done.
  *
  * @example
- * const queue = await openQueue(resolveQueueSource('postgres://localhost/fanout', process.env)!);
+ * const queue = await openQueue('postgres://fanout:secret@db.example.com/fanout');
+ * try { console.log(await listRuns(queue)); } finally { await queue.close(); }
  */
-export async function openQueue(
-  source: QueueSource,
-  options: { readonly max?: number } = {},
-): Promise<Queue> {
+export async function openQueue(where: QueueSource | string, options: OpenQueueOptions = {}): Promise<Queue> {
+  const source = typeof where === 'string' ? resolveQueueSource(where, {})! : where;
   const pool = new (loadPg().Pool)({
     ...source.config,
     max: options.max ?? 4,

@@ -1,9 +1,8 @@
-import type pg from 'pg';
 import type { ErrorCode } from '../errors.js';
 import type { FleetEvent } from '../fleet/events.js';
 import type { FleetReport, JobReport, JobStage } from '../fleet/report.js';
 import { Tally } from '../fleet/report.js';
-import { persist } from './connect.js';
+import { persist, type Queue } from './connect.js';
 import { loadRun } from './runs.js';
 
 /** Options of {@link followRun}. */
@@ -60,13 +59,14 @@ function lines(text: string): string[] {
  * has ended (or `signal` aborts). Output comes from the stored attempts, so it is cut at the run's cap.
  *
  * @example
- * const report = await followRun(pool, runId, { onEvent: (event) => console.log(event.type) });
+ * const report = await followRun(queue, runId, { onEvent: (event) => console.log(event.type) });
  */
 export async function followRun(
-  pool: pg.Pool,
+  queue: Queue,
   runId: number,
   options: FollowOptions = {},
 ): Promise<FleetReport> {
+  const { pool } = queue;
   const begin = performance.now();
   const tally = new Tally();
   const { signal, onEvent } = options;

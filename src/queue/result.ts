@@ -3,27 +3,22 @@ import type { JobReport } from '../fleet/report.js';
 import { redactSecrets } from '../internal/secrets.js';
 import { failureKind } from '../fleet/report.js';
 import type { AttemptResult, ClaimedJob } from './attempts.js';
+import type { CapturedOutput } from './capture.js';
 
-/**
- * Text that PostgreSQL can store: NUL becomes U+FFFD, and this worker's secrets (`--env` values) `***`
- * (the sha256 is of the bytes as they came).
- */
-function storable(bytes: Buffer, cap: number): string {
-  return redactSecrets(bytes.subarray(0, cap).toString('utf8')).replaceAll('\0', '\uFFFD');
+/** Text that PostgreSQL can store: NUL becomes U+FFFD, and this worker's secrets (`--env` values) `***`. */
+function storable(text: string): string {
+  return redactSecrets(text).replaceAll('\0', '\uFFFD');
 }
 
 /**
- * The record of one attempt from the fleet's report of it: stdout and stderr up to `cap` bytes each
- * (`truncated` says when more came), the total output size, and the sha256 of stdout.
+ * The record of one attempt from the fleet's report of it and what the worker kept of its output (see
+ * OutputCapture): stdout and stderr up to the run's cap (`truncated` says when more came), the total
+ * output size, and the sha256 of stdout.
  *
  * @example
- * const result = attemptResult(claimed, report, 65536);
+ * const result = attemptResult(claimed, report, capture.take(report.seq));
  */
-export function attemptResult(job: ClaimedJob, report: JobReport, cap: number): AttemptResult {
-  const stdout = Buffer.from(report.stdout, 'utf8');
-  const stderr = Buffer.from(report.stderr, 'utf8');
-  const truncated =
-    stdout.length > cap || stderr.length > cap || report.outputBytes > stdout.length + stderr.length;
+export function attemptResult(job: ClaimedJob, report: JobReport, output: CapturedOutput): AttemptResult {
   return {
     attemptId: job.attemptId,
     runId: job.runId,
@@ -38,10 +33,10 @@ export function attemptResult(job: ClaimedJob, report: JobReport, cap: number): 
     startedAt: report.startedAt === 0 ? null : report.startedAt,
     durationMs: report.durationMs,
     outputBytes: report.outputBytes,
-    sha256: createHash('sha256').update(stdout).digest('hex'),
-    stdout: storable(stdout, cap),
-    stderr: storable(stderr, cap),
-    truncated,
+    sha256: output.sha256,
+    stdout: storable(output.stdout),
+    stderr: storable(output.stderr),
+    truncated: output.truncated,
     error: report.error === undefined ? null : redactSecrets(report.error),
     errorCode: report.errorCode ?? null,
   };

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Queue } from './connect.js';
 
 /** One attempt of a job, as `fanout results` prints it. */
 export interface AttemptRecord {
@@ -39,12 +39,12 @@ const iso = (value: unknown): string | null => (value instanceof Date ? value.to
  * Every attempt of a run, in job order then attempt order, read a page at a time.
  *
  * @example
- * for await (const attempt of readAttempts(pool, 7)) console.log(attempt.seq, attempt.attempt, attempt.exitCode);
+ * for await (const attempt of readAttempts(queue, 7)) console.log(attempt.seq, attempt.attempt, attempt.exitCode);
  */
-export async function* readAttempts(db: pg.Pool, runId: number): AsyncGenerator<AttemptRecord> {
+export async function* readAttempts(queue: Queue, runId: number): AsyncGenerator<AttemptRecord> {
   let after = { seq: 0, attempt: 0 };
   for (;;) {
-    const { rows } = await db.query(
+    const { rows } = await queue.pool.query(
       `SELECT a.*, j.command, j.args, j.state AS job_state FROM fanout.attempts a
          JOIN fanout.jobs j ON j.run_id = a.run_id AND j.seq = a.seq
         WHERE a.run_id = $1 AND (a.seq, a.attempt) > ($2, $3)

@@ -1,27 +1,11 @@
 import type pg from 'pg';
 import type { FailurePolicy } from '../fleet/policy.js';
 import { RUNS_CHANNEL } from './listen.js';
-
-/** What a run asks of every worker, as stored with it. */
-export interface RunSpec {
-  /** The command template the jobs were built from (for `status` and `results`). */
-  readonly template: string;
-  /** Kill an attempt after this long. Default: none. */
-  readonly timeoutMs: number | undefined;
-  /** Between SIGTERM and SIGKILL when an attempt is killed. */
-  readonly killGraceMs: number;
-  /** Attempts after the first for a job that fails, times out or cannot reach its target. */
-  readonly retries: number;
-  /** Delay before a failed job is claimable again (doubling per retry, at most 30 s). */
-  readonly backoffMs: number;
-  /** The halt policy, applied to the whole run (rolling batches are not supported in a queue). */
-  readonly policy: FailurePolicy;
-  /** Bytes of stdout and of stderr kept per attempt; the rest is cut and the attempt marked `truncated`. */
-  readonly outputCap: number;
-}
+import type { ResolvedRunSpec } from './spec.js';
+import type { Queue } from './connect.js';
 
 /** A run as stored. */
-export interface RunRow extends RunSpec {
+export interface RunRow extends ResolvedRunSpec {
   readonly id: number;
   readonly state: RunState;
   readonly stop: RunStop | null;
@@ -58,12 +42,12 @@ const FINISH_LOCK = 0x666e;
  * Stores a new run (its jobs come after, in batches) and returns its id.
  *
  * @example
- * const id = await createRun(pool, { template: 'echo {}', timeoutMs: undefined, killGraceMs: 3000, retries: 0, backoffMs: 100, policy: { halt: 'never' }, outputCap: 65536 });
+ * const id = await createRun(pool, normalizeRunSpec({ template: 'echo {}' }));
  */
-export async function createRun(db: Db, spec: RunSpec): Promise<number> {
+export async function createRun(db: Db, spec: ResolvedRunSpec): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO fanout.runs (template, timeout_ms, kill_grace_ms, retries, backoff_ms, policy, output_cap)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    `INSERT INTO fanout.runs (template, timeout_ms, kill_grace_ms, retries, backoff_ms, policy, output_cap, slot_marker)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
     [
       spec.template,
       spec.timeoutMs ?? null,
@@ -72,6 +56,7 @@ export async function createRun(db: Db, spec: RunSpec): Promise<number> {
       spec.backoffMs,
       JSON.stringify(spec.policy),
       spec.outputCap,
+      spec.slotMarker ?? null,
     ],
   );
   return Number(rows[0]!.id);
@@ -91,6 +76,7 @@ export async function loadRun(db: Db, id: number): Promise<RunRow | undefined> {
     backoffMs: row.backoff_ms as number,
     policy: row.policy as FailurePolicy,
     outputCap: row.output_cap as number,
+    slotMarker: row.slot_marker === null ? undefined : Number(row.slot_marker),
     state: row.state as RunState,
     stop: row.stop as RunStop | null,
     total: row.total as number | null,
@@ -99,12 +85,29 @@ export async function loadRun(db: Db, id: number): Promise<RunRow | undefined> {
   };
 }
 
-/** The run ids known, newest first. */
-export async function listRuns(db: Db, limit = 20): Promise<number[]> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM fanout.runs ORDER BY id DESC LIMIT $1', [
-    limit,
-  ]);
+/**
+ * The ids of the queue's latest runs, newest first.
+ *
+ * @example
+ * for (const id of await listRuns(queue, 5)) console.log((await runStatus(queue, id))?.run.state);
+ */
+export async function listRuns(queue: Queue, limit = 20): Promise<number[]> {
+  const { rows } = await queue.pool.query<{ id: string }>(
+    'SELECT id FROM fanout.runs ORDER BY id DESC LIMIT $1',
+    [limit],
+  );
   return rows.map((row) => Number(row.id));
+}
+
+/**
+ * Cancels a run: its queued jobs are skipped and every worker kills its running jobs within seconds.
+ * Resolves false when the run had already ended (or there is no such run).
+ *
+ * @example
+ * if (await cancelRun(queue, 7)) console.log('run 7 canceled');
+ */
+export function cancelRun(queue: Queue, runId: number): Promise<boolean> {
+  return stopRun(queue.pool, runId, { mode: 'now', reason: 'canceled' });
 }
 
 /**

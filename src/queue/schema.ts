@@ -78,6 +78,12 @@ const MIGRATIONS: readonly string[] = [
     heartbeat_at timestamptz NOT NULL DEFAULT now()
   );
   `,
+  // --pipe chunks are a job's stdin; a job whose input could not make a command carries why, and fails;
+  // a run whose template uses {%} has a number standing for the slot, which each worker fills in.
+  `
+  ALTER TABLE fanout.jobs ADD COLUMN stdin bytea, ADD COLUMN error text;
+  ALTER TABLE fanout.runs ADD COLUMN slot_marker bigint;
+  `,
 ];
 
 /** The schema version this fanout writes and reads. */

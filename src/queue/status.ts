@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Queue } from './connect.js';
 import { loadRun, type RunRow } from './runs.js';
 
 /** Where a run stands: jobs per state, attempts per worker and per target, and an estimate of the rest. */
@@ -25,10 +25,11 @@ export interface RunStatus {
  * Reads a run's status, or undefined when there is no such run.
  *
  * @example
- * const status = await runStatus(pool, 7);
+ * const status = await runStatus(queue, 7);
  * console.log(status?.jobs.queued, status?.etaMs);
  */
-export async function runStatus(db: pg.Pool, runId: number): Promise<RunStatus | undefined> {
+export async function runStatus(queue: Queue, runId: number): Promise<RunStatus | undefined> {
+  const db = queue.pool;
   const run = await loadRun(db, runId);
   if (!run) return undefined;
   const states = await db.query<{ state: string; n: number }>(

@@ -3,7 +3,9 @@ import { hostname } from 'node:os';
 import { distribute } from '../fleet/distribute.js';
 import type { FleetEvent } from '../fleet/events.js';
 import type { FleetJobInput } from '../fleet/job.js';
-import type { FleetTarget } from '../fleet/members.js';
+import { createSlots, type JobSlots } from '../fleet/slots.js';
+import { normalizeMembers, type FleetMember, type FleetTarget } from '../fleet/members.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import {
   claimJobs,
   findClaimableRun,
@@ -12,6 +14,7 @@ import {
   registerWorker,
   type ClaimedJob,
 } from './attempts.js';
+import { OutputCapture } from './capture.js';
 import { persist, type Queue } from './connect.js';
 import { JOBS_CHANNEL, listen } from './listen.js';
 import { attemptResult, releasedResult } from './result.js';
@@ -20,15 +23,15 @@ import { loadRun, settleRuns } from './runs.js';
 
 /** Options of {@link runWorker}; every field but `members` is optional. */
 export interface WorkerOptions {
-  /** The targets this worker runs jobs on. */
-  readonly members: readonly FleetTarget[];
+  /** The targets this worker runs jobs on: bare targets, or `{ name?, target, weight?, env? }`. */
+  readonly members: readonly FleetMember[];
   /** Most jobs running at once on this worker. Default: 32. */
   readonly concurrency?: number;
   /** Most jobs running at once on one target of weight 1. Default: unlimited. */
   readonly perTarget?: number;
   /** Serve only this run, and end when it ends. Default: any run, until `signal` aborts. */
   readonly runId?: number;
-  /** How long a claim stays valid without a heartbeat; heartbeats come every third of it. Default: 30 s. */
+  /** How long a claim stays valid without a heartbeat, in ms (1000 and up); heartbeats come every third of it. Default: 30000. */
   readonly leaseMs?: number;
   /** Stops the worker: its running jobs are killed and given back to the queue. */
   readonly signal?: AbortSignal;
@@ -55,18 +58,34 @@ export interface WorkerSummary {
  * to the queue, and kills a run's jobs when it is halted now or canceled. Survives database restarts.
  *
  * @example
- * const queue = await openQueue(resolveQueueSource(url, process.env)!);
- * await runWorker(queue, { members: createTargets(specs), concurrency: 16, signal });
+ * const queue = await openQueue('postgres://fanout@db/fanout');
+ * await runWorker(queue, { members: [localTarget], concurrency: 16, runId: 7 });
  */
 export async function runWorker(queue: Queue, options: WorkerOptions): Promise<WorkerSummary> {
   const worker = new Worker(queue, options);
   return worker.run();
 }
 
+/** A claimed job as the fleet engine takes it. */
+type QueuedJob = Exclude<FleetJobInput, string> & { readonly seq: number };
+
+async function* withSlots(
+  jobs: AsyncIterable<QueuedJob>,
+  marker: string,
+  slots: JobSlots,
+): AsyncGenerator<QueuedJob> {
+  for await (const job of jobs) {
+    yield { ...job, command: job.command.replaceAll(marker, String(slots.take(job.seq))) };
+  }
+}
+
+const KNOWN = ['members', 'concurrency', 'perTarget', 'runId', 'leaseMs', 'signal', 'onEvent'];
+
 class Worker {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   readonly #queue: Queue;
   readonly #options: WorkerOptions;
+  readonly #members: FleetTarget[];
   readonly #concurrency: number;
   readonly #leaseMs: number;
   readonly #stop: AbortSignal;
@@ -78,10 +97,14 @@ class Worker {
 
   constructor(queue: Queue, options: WorkerOptions) {
     this.#queue = queue;
+    validateOptions(options, 'runWorker', KNOWN);
     this.#options = options;
-    this.#concurrency = options.concurrency ?? 32;
-    this.#leaseMs = options.leaseMs ?? 30_000;
-    this.#stop = options.signal ?? new AbortController().signal;
+    this.#members = normalizeMembers(options.members);
+    this.#concurrency = validateInteger(options.concurrency ?? 32, 'concurrency', 1);
+    if (options.perTarget !== undefined) validateInteger(options.perTarget, 'perTarget', 1, true);
+    if (options.runId !== undefined) validateInteger(options.runId, 'runId', 1);
+    this.#leaseMs = validateInteger(options.leaseMs ?? 30_000, 'leaseMs', 1000);
+    this.#stop = validateSignal(options.signal) ?? new AbortController().signal;
     this.#writer = new ResultWriter(queue.pool, (error) => this.#fail(error));
   }
 
@@ -93,7 +116,7 @@ class Worker {
           id: this.id,
           host: hostname(),
           pid: process.pid,
-          targets: this.#options.members.map((member) => member.name),
+          targets: this.#members.map((member) => member.name),
         }),
       this.#stop,
     );
@@ -153,19 +176,29 @@ class Worker {
     this.#options.onEvent?.({ type: 'serving', runId });
     const signal = AbortSignal.any([controller.signal, this.#stop]);
     const held = new Map<number, ClaimedJob>();
+    const capture = new OutputCapture(run.outputCap);
+    const slots = createSlots();
     const onEvent = (event: FleetEvent): void => {
-      if (event.type === 'end') {
+      slots.onEvent(event);
+      if (event.type === 'output') {
+        capture.add(event.job.seq, event.stream, event.line, event.cut === true);
+      } else if (event.type === 'end') {
+        const output = capture.take(event.report.seq);
         const job = held.get(event.report.seq);
         if (!job) return;
         held.delete(event.report.seq);
         this.#attempts += 1;
-        this.#writer.add(attemptResult(job, event.report, run.outputCap));
+        this.#writer.add(attemptResult(job, event.report, output));
       } else if (event.type === 'target-down') {
         this.#options.onEvent?.({ type: 'target-down', target: event.target, error: event.error });
       }
     };
     try {
-      await distribute(this.#claims(runId, exclusive, held, signal), this.#options.members, {
+      const claims = this.#claims(runId, exclusive, held, signal);
+      const marker = run.slotMarker === undefined ? undefined : String(run.slotMarker);
+      // {%} is this worker's slot: the lowest one none of its running jobs holds when the job starts.
+      const jobs = marker === undefined ? claims : withSlots(claims, marker, slots);
+      await distribute(jobs, this.#members, {
         concurrency: this.#concurrency,
         ...(this.#options.perTarget === undefined ? {} : { perTarget: this.#options.perTarget }),
         ...(run.timeoutMs === undefined ? {} : { timeout: run.timeoutMs }),
@@ -173,7 +206,7 @@ class Worker {
         retries: 0,
         signal,
         keepJobs: false,
-        keepOutput: true,
+        keepOutput: false,
         onEvent,
       });
     } finally {
@@ -187,7 +220,7 @@ class Worker {
     exclusive: boolean,
     held: Map<number, ClaimedJob>,
     signal: AbortSignal,
-  ): AsyncGenerator<FleetJobInput> {
+  ): AsyncGenerator<QueuedJob> {
     const { pool } = this.#queue;
     const buffer: ClaimedJob[] = [];
     try {
@@ -212,7 +245,7 @@ class Worker {
         }
         const job = buffer.shift()!;
         held.set(job.seq, job);
-        yield { seq: job.seq, args: job.args, command: job.command };
+        yield { seq: job.seq, args: job.args, command: job.command, stdin: job.stdin, error: job.error };
       }
     } finally {
       for (const job of buffer.splice(0)) this.#writer.add(releasedResult(job));

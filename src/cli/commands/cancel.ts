@@ -12,14 +12,14 @@ import { openQueueFor, parseRunId } from './queue-open.js';
 export async function cancelCommand(input: CommandInput<CliFlags>): Promise<number> {
   const runId = parseRunId(input.selection[0], 'cancel');
   const queue = await openQueueFor(input.flags, input.io);
-  const { loadRun, stopRun } = await import('../../queue/index.js');
+  const { cancelRun, loadRun } = await import('../../queue/index.js');
   try {
     const run = await loadRun(queue.pool, runId);
     if (!run) {
       input.io.stderr.write(`fanout: no run ${runId} in the queue ${queue.source.label}\n`);
       return 1;
     }
-    if (await stopRun(queue.pool, runId, { mode: 'now', reason: 'canceled' })) {
+    if (await cancelRun(queue, runId)) {
       input.io.stdout.write(`run ${runId}: canceled; workers are killing its running jobs\n`);
       return 0;
     }

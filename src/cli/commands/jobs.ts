@@ -4,10 +4,11 @@ import {
   jobsToSkip,
   readJoblog,
   redactSecrets,
-  type FleetEvent,
   type FleetOptions,
   type Target,
 } from '../../index.js';
+import { createSlots } from '../../fleet/slots.js';
+import { createSlotMarker } from '../../queue/spec.js';
 import {
   parseSize,
   planInput,
@@ -76,31 +77,6 @@ function inputOptions(flags: CliFlags): Omit<InputOptions, 'template' | 'sources
   };
 }
 
-/**
- * GNU parallel's `{%}`: the lowest slot number no running job holds, taken when a job is built (the
- * scheduler builds a job only when it can start it) and freed when the job ends for good.
- */
-function createSlots(): { take: (seq: number) => number; onEvent: (event: FleetEvent) => void } {
-  const held = new Map<number, number>();
-  const used = new Set<number>();
-  return {
-    take(seq) {
-      let slot = 1;
-      while (used.has(slot)) slot += 1;
-      used.add(slot);
-      held.set(seq, slot);
-      return slot;
-    },
-    onEvent(event) {
-      if (event.type !== 'end') return;
-      const slot = held.get(event.report.seq);
-      if (slot === undefined) return;
-      used.delete(slot);
-      held.delete(event.report.seq);
-    },
-  };
-}
-
 async function* withFiles(
   jobs: AsyncIterable<InputJob>,
   around: (job: InputJob) => (target: Target) => Target,
@@ -160,16 +136,16 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (queued && flags.env !== undefined) {
     throw usageError('--env', 'a queued run takes no environment: give --env to each `fanout worker`');
   }
-  if (queued && plan.template.usesSlot) {
-    throw usageError('--queue', '{%} (the job slot) is not known when a run is queued');
-  }
   if (!queued && input.selection.length === 0) {
     throw usageError('jobs', 'expected a selection of targets, e.g. fanout jobs @all -- ...');
   }
   const around = jobFilesOf(flags, { queued, pipe: options.pipe !== undefined });
   const members = queued ? [] : createTargets(resolveSelection(input.selection, flags, io));
   const slotTracker = createSlots();
-  const built = plan.jobs(io.stdin, plan.template.usesSlot ? slotTracker.take : undefined);
+  // In a queued run, {%} is the slot on the worker that runs the job: a number stands for it until then.
+  const slotMarker = queued && plan.template.usesSlot ? createSlotMarker() : undefined;
+  const slot = slotMarker === undefined ? slotTracker.take : () => slotMarker;
+  const built = plan.jobs(io.stdin, plan.template.usesSlot ? slot : undefined);
   const stream = around ? withFiles(built, around) : built;
 
   if (settings.dryRun) {
@@ -179,7 +155,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (queued) {
     const { submitJobs } = await import('./submit.js');
     const template = templateWords.join(' ');
-    return submitJobs({ template, jobs: stream, total: plan.total, settings, flags, io });
+    return submitJobs({ template, jobs: stream, total: plan.total, slotMarker, settings, flags, io });
   }
   if (skip.size > 0 && settings.progress !== 'none') {
     io.stderr.write(

@@ -58,7 +58,7 @@ export async function resultsCommand(input: CommandInput<CliFlags>): Promise<num
       return 1;
     }
     if (joblog !== undefined) writeSync(joblog, `${JOBLOG_HEADER}\n`);
-    for await (const attempt of readAttempts(queue.pool, runId)) {
+    for await (const attempt of readAttempts(queue, runId)) {
       if (joblog !== undefined && attempt.state === 'ended' && attempt.stage !== 'canceled') {
         writeSync(joblog, `${formatJoblogLine(asReport(attempt))}\n`);
       }

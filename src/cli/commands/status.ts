@@ -54,10 +54,10 @@ export async function statusCommand(input: CommandInput<CliFlags>): Promise<numb
   const queue = await openQueueFor(input.flags, io);
   const { listRuns, runStatus } = await import('../../queue/index.js');
   try {
-    const ids = wanted === undefined ? await listRuns(queue.pool, 10) : [wanted];
+    const ids = wanted === undefined ? await listRuns(queue, 10) : [wanted];
     if (ids.length === 0) io.stdout.write(`no runs in the queue ${queue.source.label}\n`);
     for (const id of ids) {
-      const status = await runStatus(queue.pool, id);
+      const status = await runStatus(queue, id);
       if (!status) {
         io.stderr.write(`fanout: no run ${id} in the queue ${queue.source.label}\n`);
         return 1;

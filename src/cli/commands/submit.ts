@@ -6,14 +6,13 @@ import { usageError } from '../usage.js';
 import { openQueueFor } from './queue-open.js';
 import { runSession } from './session.js';
 
-/** Bytes of stdout and of stderr the queue keeps per attempt. */
-const OUTPUT_CAP = 64 * 1024;
-
 /** What `jobs --queue` hands over: the template, the jobs (read lazily) and the checked flags. */
 export interface SubmitPlan {
   readonly template: string;
   readonly jobs: Iterable<FleetJobInput> | AsyncIterable<FleetJobInput>;
   readonly total: number | undefined;
+  /** Stands for `{%}` in the jobs' commands (see RunSpec.slotMarker). */
+  readonly slotMarker: number | undefined;
   readonly settings: RunSettings;
   readonly flags: CliFlags;
   readonly io: CliIo;
@@ -26,7 +25,6 @@ const NOT_FOR_QUEUE: readonly [keyof CliFlags, string, string][] = [
   ['batches', '--batches', 'rolling batches are not supported by the queue'],
   ['resume', '--resume', 'a queued run goes on when workers start again'],
   ['resumeFailed', '--resume-failed', 'a queued run goes on when workers start again'],
-  ['pipe', '--pipe', 'queued jobs have no stdin'],
   ['stdin', '--stdin', 'queued jobs have no stdin'],
   ['delay', '--delay', 'workers start jobs as they free up'],
 ];
@@ -49,26 +47,15 @@ export async function submitJobs(plan: SubmitPlan): Promise<number> {
   const fleet = settings.fleet;
   const spec = {
     template: plan.template,
-    timeoutMs: typeof fleet.timeout === 'number' ? fleet.timeout : undefined,
-    killGraceMs: 3000,
-    retries: fleet.retries ?? 0,
-    backoffMs: 100,
-    policy: fleet.policy ?? { halt: 'never' as const },
-    outputCap: OUTPUT_CAP,
+    timeout: fleet.timeout,
+    slotMarker: plan.slotMarker,
+    ...(fleet.retries === undefined ? {} : { retries: fleet.retries }),
+    ...(fleet.policy === undefined ? {} : { policy: fleet.policy }),
   };
-  async function* numbered(): AsyncGenerator<{ seq: number; args: readonly string[]; command: string }> {
-    let position = 0;
-    for await (const job of plan.jobs) {
-      position += 1;
-      yield typeof job === 'string'
-        ? { seq: position, args: [], command: job }
-        : { seq: job.seq ?? position, args: job.args ?? [], command: job.command };
-    }
-  }
   try {
     let created: (id: number) => void = () => {};
     const runCreated = new Promise<number>((resolve) => (created = resolve));
-    const submitted = submitRun(queue.pool, spec, numbered(), {
+    const submitted = submitRun(queue, spec, plan.jobs, {
       onCreated(runId) {
         io.stdout.write(`${runId}\n`);
         created(runId);
@@ -97,7 +84,7 @@ export async function submitJobs(plan: SubmitPlan): Promise<number> {
         resultsName: (_target, seq) => String(seq),
         start: async (options) => {
           const report = await Promise.race([
-            followRun(queue.pool, runId, { signal: options.signal, onEvent: options.onEvent }),
+            followRun(queue, runId, { signal: options.signal, onEvent: options.onEvent }),
             failed,
           ]);
           if (options.signal?.aborted) {

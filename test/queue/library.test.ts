@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cancelRun,
+  followRun,
+  listRuns,
+  localTarget,
+  openQueue,
+  readAttempts,
+  runStatus,
+  runWorker,
+  submitRun,
+  type AttemptRecord,
+  type FleetEvent,
+  type Queue,
+} from '../../src/index.js';
+import { startPostgres, type PostgresFixture } from '../support/postgres.js';
+import { survivorsOf, uniqueSleep, waitFor, processesMatching } from '../support/processes.js';
+
+async function attemptsOf(queue: Queue, runId: number): Promise<AttemptRecord[]> {
+  const all: AttemptRecord[] = [];
+  for await (const attempt of readAttempts(queue, runId)) all.push(attempt);
+  return all;
+}
+
+const members = [
+  { name: 'a', target: localTarget },
+  { name: 'b', target: localTarget },
+];
+
+describe('the run queue from the library API (real PostgreSQL, local targets)', { timeout: 120_000 }, () => {
+  let db: PostgresFixture;
+  let queue: Queue;
+  beforeAll(async () => {
+    db = await startPostgres();
+    queue = await openQueue(db.url);
+  });
+  afterAll(async () => {
+    await queue?.close();
+    db?.stop();
+  });
+
+  it('submits a run, works it with an in-process worker, follows it, and reads its status and attempts', async () => {
+    const commands = Array.from({ length: 30 }, (_, index) => ({
+      command: `echo out-${index + 1}`,
+      args: [String(index + 1)],
+    }));
+    const { runId, total } = await submitRun(queue, { template: 'echo out-{}', retries: 1 }, commands);
+    expect(total).toBe(30);
+    expect((await listRuns(queue, 1))[0]).toBe(runId);
+    const events: FleetEvent[] = [];
+    const [summary, report] = await Promise.all([
+      runWorker(queue, { members, concurrency: 4, runId }),
+      followRun(queue, runId, { onEvent: (event) => events.push(event), pollMs: 50 }),
+    ]);
+    expect(summary.attempts).toBe(30);
+    expect(report.counts).toMatchObject({ total: 30, ok: 30, failed: 0 });
+    const lines = events.flatMap((event) => (event.type === 'output' ? [event.line] : []));
+    expect(lines.sort()).toEqual(commands.map((job) => job.command.slice(5)).sort());
+
+    const status = await runStatus(queue, runId);
+    expect(status?.run).toMatchObject({ id: runId, state: 'done', total: 30, retries: 1 });
+    expect(status?.jobs).toEqual({ ok: 30 });
+    expect(status?.workers).toEqual([{ worker: summary.id, running: 0, ended: 30, lost: 0 }]);
+
+    const attempts = await attemptsOf(queue, runId);
+    expect(
+      attempts.map((attempt) => [attempt.seq, attempt.attempt, attempt.jobState, attempt.stdout]),
+    ).toEqual(commands.map((job, index) => [index + 1, 1, 'ok', `out-${index + 1}\n`]));
+    expect(await cancelRun(queue, runId)).toBe(false);
+  });
+
+  it('keeps output up to the run’s cap, flags the attempt truncated, and never kills a job for its output', async () => {
+    const big = 'printf "%0100000d\\n" 0'; // 100,001 bytes on stdout
+    const huge = 'head -c 20000000 /dev/zero | tr "\\0" x; echo; echo tail >&2'; // 20 MB, more than any buffer
+    const { runId } = await submitRun(queue, { template: '-', outputCap: 65536 }, [big, huge, 'echo small']);
+    await runWorker(queue, { members, runId });
+    const [first, second, third] = await attemptsOf(queue, runId);
+    expect(first).toMatchObject({ jobState: 'ok', truncated: true, outputBytes: 100_001 });
+    expect(first!.stdout).toBe('0'.repeat(65536));
+    expect(first!.sha256).toBe(
+      createHash('sha256')
+        .update(`${'0'.repeat(100_000)}\n`)
+        .digest('hex'),
+    );
+    expect(second).toMatchObject({
+      jobState: 'ok',
+      truncated: true,
+      outputBytes: 20_000_006,
+      stderr: 'tail\n',
+    });
+    expect(second!.stdout).toBe('x'.repeat(65536));
+    expect(second!.sha256).toBe(
+      createHash('sha256')
+        .update(`${'x'.repeat(20_000_000)}\n`)
+        .digest('hex'),
+    );
+    expect(third).toMatchObject({ jobState: 'ok', truncated: false, stdout: 'small\n', outputBytes: 6 });
+  });
+
+  it('cancelRun kills the run’s running jobs (ps) and skips its queued ones', async () => {
+    const { command, marker } = uniqueSleep();
+    const { runId } = await submitRun(
+      queue,
+      { template: command },
+      Array.from({ length: 10 }, () => command),
+    );
+    const worker = runWorker(queue, { members, concurrency: 3, runId });
+    await waitFor(() => processesMatching(marker).length >= 3, 30_000, 'three sleeps');
+    expect(await cancelRun(queue, runId)).toBe(true);
+    await worker;
+    expect(await survivorsOf(marker, 10_000)).toEqual([]);
+    const status = await runStatus(queue, runId);
+    expect(status?.run.state).toBe('canceled');
+    expect(status?.jobs).toEqual({ canceled: 3, skipped: 7 });
+  });
+
+  it.each([
+    [{ template: 'x', retries: -1 }, /`retries`/],
+    [{ template: 'x', timeout: 'soon' }, /timeout/],
+    [{ template: 'x', outputCap: 0 }, /`outputCap`/],
+    [{ template: 'x', policy: { halt: 'now', batches: [1, 2] } }, /batches/],
+    [{ template: 'x', slotMarker: 7 }, /`slotMarker`/],
+    [{ template: 'x', retry: 1 }, /Unknown option `retry`/],
+  ])('submitRun refuses a bad spec with a TypeError naming the field: %j', async (spec, message) => {
+    await expect(submitRun(queue, spec as never, ['true'])).rejects.toThrow(message);
+  });
+
+  it('runWorker refuses bad options with a TypeError naming them', async () => {
+    await expect(runWorker(queue, { members, concurrency: 0 })).rejects.toThrow(/`concurrency`/);
+    await expect(runWorker(queue, { members, leaseMs: 10 })).rejects.toThrow(/`leaseMs`/);
+    await expect(runWorker(queue, { members: [] })).rejects.toThrow(TypeError);
+  });
+});

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localFleet, runCli } from '../support/cli.js';
+import { startPostgres, type PostgresFixture } from '../support/postgres.js';
+import { query, runFacts, startWorker } from './support.js';
+
+/** Submits a run with `fanout jobs --queue` and runs it to its end with one worker on 4 local targets. */
+async function runQueued(
+  db: PostgresFixture,
+  words: readonly string[],
+  options: { flags?: readonly string[]; input?: string | Buffer; workerFlags?: readonly string[] } = {},
+): Promise<number> {
+  const submitted = await runCli(
+    ['jobs', '--queue', db.url, '--progress', 'none', ...(options.flags ?? []), '--', ...words],
+    { input: options.input ?? '' },
+  );
+  expect(submitted.stderr).toBe('');
+  expect(submitted.code).toBe(0);
+  const runId = Number(submitted.stdout.trim());
+  const { inventory } = localFleet(4);
+  const worker = await startWorker(db.url, inventory, [
+    '--run',
+    String(runId),
+    ...(options.workerFlags ?? []),
+  ]).result;
+  expect(worker.code).toBe(0);
+  return runId;
+}
+
+async function outputs(db: PostgresFixture, runId: number): Promise<string[]> {
+  const rows = await query<{ stdout: string }>(
+    db.url,
+    `SELECT stdout FROM fanout.attempts WHERE run_id = $1 AND state = 'ended' ORDER BY seq`,
+    [runId],
+  );
+  return rows.map((row) => row.stdout);
+}
+
+describe('jobs --queue: what a queued run takes from the jobs command line (real PostgreSQL)', () => {
+  let db: PostgresFixture;
+  beforeAll(async () => {
+    db = await startPostgres();
+  });
+  afterAll(() => db?.stop());
+
+  it('--pipe stores each chunk with its job, and the worker gives it to the job on stdin', async () => {
+    const input = Array.from({ length: 1000 }, (_, index) => `${index + 1}\n`).join('');
+    const runId = await runQueued(db, ['awk', "'{ s += $1 } END { print NR, s }'"], {
+      flags: ['--pipe', '-N', '100'],
+      input,
+    });
+    const facts = await runFacts(db.url, runId);
+    expect(facts.run).toEqual({ state: 'done', total: 10 });
+    expect(await outputs(db, runId)).toEqual(
+      Array.from({ length: 10 }, (_, chunk) => {
+        const first = chunk * 100 + 1;
+        return `100 ${((first + first + 99) * 100) / 2}\n`;
+      }),
+    );
+  });
+
+  it('{%} is the slot of the job on the worker that runs it, from 1 up to its -j', async () => {
+    const input = Array.from({ length: 24 }, (_, index) => `${index + 1}\n`).join('');
+    const runId = await runQueued(db, ['sleep 0.2; echo {} {%}'], {
+      input,
+      workerFlags: ['-j', '3'],
+    });
+    const seen = (await outputs(db, runId)).map((line) => line.trim().split(' '));
+    expect(seen.map(([seq]) => Number(seq))).toEqual(Array.from({ length: 24 }, (_, index) => index + 1));
+    const slots = new Set(seen.map(([, slot]) => slot));
+    expect([...slots].sort()).toEqual(['1', '2', '3']);
+  });
+
+  it('a job whose input line cannot make a command fails with the reason, and nothing of it runs', async () => {
+    const runId = await runQueued(db, ['echo', 'got-{}'], { input: Buffer.from('one\nt\0wo\nthree\n') });
+    const jobs = await query<{ seq: number; state: string }>(
+      db.url,
+      'SELECT seq, state FROM fanout.jobs WHERE run_id = $1 ORDER BY seq',
+      [runId],
+    );
+    expect(jobs.map((job) => job.state)).toEqual(['ok', 'failed', 'ok']);
+    const [failed] = await query<{ stdout: string; error: string; exit_code: number | null }>(
+      db.url,
+      'SELECT stdout, error, exit_code FROM fanout.attempts WHERE run_id = $1 AND seq = 2',
+      [runId],
+    );
+    expect(failed).toMatchObject({ stdout: '', exit_code: null });
+    expect(failed!.error).toContain('argument 1 of job #2 holds a NUL byte');
+    expect(await outputs(db, runId)).toEqual(['got-one\n', '', 'got-three\n']);
+  });
+
+  it.each([
+    ['--batches', ['--batches', '1,10'], 'rolling batches are not supported by the queue'],
+    ['--stdin', ['--stdin'], 'queued jobs have no stdin'],
+    ['--concurrency', ['-j', '4'], 'give -j to each `fanout worker`'],
+    ['--delay', ['--delay', '1s'], 'workers start jobs as they free up'],
+  ])('refuses %s on a queued run with a usage error naming it', async (flag, flags, reason) => {
+    const run = await runCli(['jobs', '--queue', db.url, ...flags, '--', 'echo', '{}', ':::', 'a']);
+    expect(run.code).toBe(255);
+    expect(run.stderr).toContain(`${flag}: not for a queued run: ${reason}`);
+    expect(run.stdout).toBe('');
+  });
+});
