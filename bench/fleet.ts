@@ -1,24 +1,31 @@
 /**
- * `npm run bench:fleet [-- --hosts 64,256] [-- --x10 64]`: `uptime` once on N real sshd, each behind a proxy
- * adding 20 ms ± 5 ms each way, run by fanout (`run`), pssh, pdsh, ansible and GNU parallel at parallelism
- * 64; then 10 commands per host (fanout vs the best single-command peer run 10 times vs OpenSSH with
- * ControlPersist). Each case runs under GNU time: wall seconds, CPU seconds of the controller and all its
- * children (ssh processes included), and the peak RSS of its largest process. Every output is checked for
- * one `load average` line per command; a runner that loses hosts is reported as such. Session agents had
- * not landed when this was written: fanout's 10 commands per host run over its pooled connections.
+ * `npm run bench:fleet [-- --hosts 64,256] [-- --x10 64,256] [-- --x10-peers best|all] [-- --cap 600]`:
+ * `uptime` once on N real sshd, each behind a proxy adding 20 ms ± 5 ms each way (one fleet of the largest
+ * N, started once), run by fanout (`run`), pssh, pdsh, ansible and GNU parallel at parallelism 64; then 10
+ * commands per host: fanout `jobs` (session agents, on by default), the best single-command peer run 10
+ * times (every peer with `--x10-peers all`; otherwise the others are shown as 10 × their one run, marked
+ * projected), and OpenSSH with ControlPersist. Each case runs under GNU time: wall seconds, CPU seconds of
+ * the controller and all its children (ssh processes included), and the peak RSS of its largest process.
+ * Every output is checked for one `load average` line per command; a runner that loses hosts is reported
+ * as such. fanout runs with bench/fleet-probe.mjs loaded, which records the controller's peak RSS, file
+ * descriptors, TCP connections and timers; against a run on one host, these give the cost per connected host.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startFleet, type Fleet } from '../test/support/fleet-fixtures.js';
 import { startSshFixtures } from '../test/support/sshd.js';
 import { hasCommand } from './support.js';
 
 const PARALLELISM = 64;
 /** A case still running after this long is killed and reported as such (`--cap SECONDS`). */
-const CAP_SECONDS = option('cap', '300')[0]!;
+const CAP_SECONDS = option('cap', '600')[0]!;
 const CLI = resolve('dist/cli/main.js');
+const PROBE = fileURLToPath(new URL('./fleet-probe.mjs', import.meta.url));
+/** `--x10-peers all` runs every peer 10 times (slow: ansible and GNU parallel take minutes at 256 hosts). */
+const X10_ALL_PEERS = process.argv.includes('--x10-peers') && process.argv.includes('all');
 
 function option(name: string, fallback: string): number[] {
   const index = process.argv.indexOf(`--${name}`);
@@ -33,10 +40,44 @@ interface Measured {
   readonly complete: number;
   readonly expected: number;
   readonly error?: string;
+  /** Controller peaks from bench/fleet-probe.mjs (fanout only). */
+  readonly probe?: Probe;
+  /** Not run: 10 × one measured run. */
+  readonly projected?: boolean;
 }
 
-/** Runs a shell line under GNU time; counts `load average` lines in its stdout. */
-function measure(line: string, expected: number, env: Record<string, string> = {}): Promise<Measured> {
+interface Probe {
+  readonly rssMb: number;
+  readonly heapMb: number;
+  readonly fds: number;
+  readonly tcp: number;
+  readonly timers: number;
+}
+
+/** The fanout CLI with the probe loaded; its peaks are written to `probeFile`. */
+function fanoutCli(probeFile: string): string {
+  return `FANOUT_PROBE_FILE=${probeFile} node --import ${PROBE} ${CLI}`;
+}
+
+function readProbe(file: string): Probe | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Probe;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a shell line under GNU time; counts `load average` lines in its stdout. With `probeFile`, the
+ * line runs `fanoutCli(probeFile)` and its peaks are read back.
+ */
+function measure(
+  line: string,
+  expected: number,
+  env: Record<string, string> = {},
+  probeFile?: string,
+): Promise<Measured> {
+  if (probeFile) rmSync(probeFile, { force: true });
   return new Promise((resolvePromise) => {
     const timeFile = join(work, 'time.out');
     const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', 'sh', '-c', line], {
@@ -68,12 +109,14 @@ function measure(line: string, expected: number, env: Record<string, string> = {
       const fields = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
       const [wall, user, system, rssKb] = fields as [number, number, number, number];
       const complete = out.split('\n').filter((text) => text.includes('load average')).length;
+      const probe = probeFile ? readProbe(probeFile) : undefined;
       resolvePromise({
         wall,
         cpu: user + system,
         rssMb: rssKb / 1024,
         complete,
         expected,
+        ...(probe ? { probe } : {}),
         ...(code === 0 ? {} : { error: `exit ${code}: ${err.trim().split('\n').slice(-2).join(' / ')}` }),
       });
     });
@@ -126,8 +169,10 @@ function runners(fleet: Fleet): Runner[] {
       name: 'fanout run',
       once: (count) =>
         measure(
-          `node ${CLI} run -i ${inventory} 'f[1-${count}]' -j ${PARALLELISM} --progress none -- uptime`,
+          `${fanoutCli(probeFile)} run -i ${inventory} 'f[1-${count}]' -j ${PARALLELISM} --progress none -- uptime`,
           count,
+          {},
+          probeFile,
         ),
     },
     {
@@ -170,33 +215,54 @@ function runners(fleet: Fleet): Runner[] {
 }
 
 function row(name: string, result: Measured | undefined, note = ''): string {
-  if (!result) return `${name.padEnd(34)} ${'—'.padStart(8)}  ${note}`;
+  if (!result) return `${name.padEnd(38)} ${'—'.padStart(8)}  ${note}`;
   const lost = result.expected - result.complete;
-  const status = lost === 0 ? 'complete' : `LOST ${lost} of ${result.expected}`;
+  const status = result.projected
+    ? 'projected: 10 × its one run, not run'
+    : lost === 0
+      ? 'complete'
+      : `LOST ${lost} of ${result.expected}`;
   return [
-    name.padEnd(34),
+    name.padEnd(38),
     result.wall.toFixed(2).padStart(8),
     result.cpu.toFixed(2).padStart(8),
+    ((result.cpu / result.expected) * 1000).toFixed(1).padStart(10),
     result.rssMb.toFixed(1).padStart(8),
     `  ${status}${result.error ? ` (${result.error})` : ''}${note ? ` ${note}` : ''}`,
   ].join(' ');
 }
 
-const header = `${'runner'.padEnd(34)} ${'wall s'.padStart(8)} ${'cpu s'.padStart(8)} ${'rss MB'.padStart(8)}  output`;
+const header = `${'runner'.padEnd(38)} ${'wall s'.padStart(8)} ${'cpu s'.padStart(8)} ${'cpu ms/cmd'.padStart(10)} ${'rss MB'.padStart(8)}  output`;
 
-/** The fastest complete result other than fanout's. */
+/** The fastest complete measured result other than fanout's. */
 function bestPeer(results: ReadonlyMap<string, Measured>): [string, Measured] | undefined {
   let best: [string, Measured] | undefined;
   for (const [name, result] of results) {
-    if (name.startsWith('fanout') || result.complete < result.expected || result.error) continue;
+    if (name.startsWith('fanout') || result.projected || result.complete < result.expected || result.error)
+      continue;
     if (!best || result.wall < best[1].wall) best = [name, result];
   }
   return best;
 }
 
+/** What the controller holds per connected host: growth over the one-host run, over the connections. */
+function perHost(label: string, result: Measured): string {
+  const probe = result.probe;
+  if (!probe || !baseline) return `${label}: no probe figures`;
+  const hosts = Math.max(1, probe.tcp - baseline.tcp);
+  return [
+    `${label}: peak ${probe.tcp} TCP connections, ${probe.fds} fds, ${probe.timers} timers, RSS ${probe.rssMb.toFixed(1)} MB (heap ${probe.heapMb.toFixed(1)} MB);`,
+    `per connected host: RSS ${((probe.rssMb - baseline.rssMb) / hosts).toFixed(3)} MB,`,
+    `heap ${((probe.heapMb - baseline.heapMb) / hosts).toFixed(3)} MB,`,
+    `${((probe.fds - baseline.fds) / hosts).toFixed(2)} fds, ${((probe.timers - baseline.timers) / hosts).toFixed(2)} timers,`,
+    `CPU ${((result.cpu / (result.expected || 1)) * 1000).toFixed(1)} ms per command`,
+  ].join(' ');
+}
+
 const sizes = option('hosts', '64,256');
-const x10Sizes = option('x10', '64');
+const x10Sizes = option('x10', '64,256');
 const work = mkdtempSync(join(tmpdir(), 'fanout-bench-fleet-'));
+const probeFile = join(work, 'probe.json');
 const fixtures = await startSshFixtures(0);
 const largest = Math.max(...sizes, ...x10Sizes);
 const started = performance.now();
@@ -210,8 +276,13 @@ console.log(
 );
 const inventory = fleet.inventory(work);
 const ratios: string[] = [];
+const costs: string[] = [];
+let baseline: Probe | undefined;
 try {
   const all = runners(fleet);
+  const one = await all[0]!.once(1);
+  baseline = one.probe;
+  costs.push(perHost('fanout run on 1 host (the baseline)', one));
   for (const count of sizes) {
     console.log(
       `\nuptime once on ${count} hosts, parallelism ${PARALLELISM}, load ${loadavg()[0]!.toFixed(1)}`,
@@ -228,9 +299,9 @@ try {
       console.log(row(runner.name, result));
     }
     const best = bestPeer(results);
-    const fanout = results.get('fanout run');
-    if (best && fanout)
-      ratios.push(`fleet ${count}: fanout/${best[0]} = ${(fanout.wall / best[1].wall).toFixed(2)}`);
+    const fanout = results.get('fanout run')!;
+    costs.push(perHost(`fanout run on ${count} hosts`, fanout));
+    if (best) ratios.push(`fleet ${count}: fanout/${best[0]} = ${(fanout.wall / best[1].wall).toFixed(2)}`);
 
     if (!x10Sizes.includes(count) || !best) continue;
     console.log(
@@ -240,15 +311,31 @@ try {
     const tenfold = new Map<string, Measured>();
     const args = Array.from({ length: count * 10 }, (_, i) => String(i + 1)).join(' ');
     const fanout10 = await measure(
-      `node ${CLI} jobs -i ${inventory} 'f[1-${count}]' -j ${PARALLELISM} --progress none -- 'uptime # {}' ::: ${args}`,
+      `${fanoutCli(probeFile)} jobs -i ${inventory} 'f[1-${count}]' -j ${PARALLELISM} --progress none -- 'uptime # {}' ::: ${args}`,
       count * 10,
+      {},
+      probeFile,
     );
-    tenfold.set('fanout jobs (pooled connections)', fanout10);
-    console.log(row('fanout jobs (pooled connections)', fanout10));
-    const peer = all.find((runner) => runner.name === best[0])!;
-    const peer10 = await measureRepeated(() => peer.once(count), 10);
-    tenfold.set(`${best[0]} ×10`, peer10);
-    console.log(row(`${best[0]} ×10`, peer10));
+    tenfold.set('fanout jobs (session agents)', fanout10);
+    console.log(row('fanout jobs (session agents)', fanout10));
+    costs.push(perHost(`fanout jobs ×10 on ${count} hosts`, fanout10));
+    for (const [name, once] of results) {
+      if (name.startsWith('fanout')) continue;
+      const peer = all.find((runner) => runner.name === name)!;
+      const peer10 =
+        X10_ALL_PEERS || name === best[0]
+          ? await measureRepeated(() => peer.once(count), 10)
+          : {
+              ...once,
+              wall: once.wall * 10,
+              cpu: once.cpu * 10,
+              complete: once.complete * 10,
+              expected: once.expected * 10,
+              projected: true,
+            };
+      tenfold.set(`${name} ×10`, peer10);
+      console.log(row(`${name} ×10`, peer10));
+    }
     const cpConfig = join(work, 'ssh_config_cp');
     writeFileSync(
       cpConfig,
@@ -276,6 +363,8 @@ try {
   await fleet.stop();
   await fixtures.stop();
 }
+console.log('\nwhat the fanout controller holds (bench/fleet-probe.mjs, sampled every 100 ms):');
+for (const line of costs) console.log(line);
 console.log('');
 for (const line of ratios) console.log(line);
 console.log(

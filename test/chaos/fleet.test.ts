@@ -61,7 +61,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fanout-chaos-'));
   chmodSync(dir, 0o755); // the remote jobs (user fanout-test) look for a flag file in it
   // Dead connections are noticed within ~8 s (keepalive 2 s × 3). Handshakes give up after 15 s: 64 at once
-  // share two loaded cores with the 64 sshd, and a host whose handshake times out is down for the whole run.
+  // share two loaded cores with the 64 sshd, and a host whose handshake times out is down for a cool-down.
   inventory = fleet.inventory(dir, { connectTimeout: '15s', keepalive: '2s' });
 });
 
@@ -94,8 +94,9 @@ describe('the fleet CLI under faults, over 64 hosts with 20 ms ± 5 ms each way'
     const run = jobsRun([
       '-j',
       '64',
+      // Longer than the handshake's 15 s: a host that cannot be reached is told apart from a job that hangs.
       '--timeout',
-      '8s',
+      '20s',
       '--retries',
       '2',
       '--joblog',
@@ -145,16 +146,28 @@ describe('the fleet CLI under faults, over 64 hosts with 20 ms ± 5 ms each way'
       if (end.stage === 'canceled') expect(row).toBeUndefined();
       else expect(row?.[1]).toBe(end.target ?? ':');
     }
-    // Retries moved the jobs of failing hosts onto healthy hosts, where they succeeded.
+    // Retries moved the jobs of failing hosts onto other hosts. Which host a retry lands on, and whether a
+    // healthy host of a loaded machine answers within the timeouts, depends on timing. What holds in every
+    // run: no job is tried twice on one host (43 healthy hosts leave an untried one up), a command fails
+    // (an exit status, a signal) only on a faulty host, and a job ends without success only after using
+    // all of its retries (--retries 2; a move away from an unreachable host uses none).
     const retried = records.filter((record) => record.type === 'retry');
     expect(retried.length).toBeGreaterThan(0);
-    expect(retried.filter((retry) => faulty.has(retry.target!)).length).toBeGreaterThan(0);
-    for (const retry of retried) {
-      const end = ends.find((candidate) => candidate.seq === retry.seq)!;
-      expect(end.target).not.toBe(retry.target);
-      expect(end.ok).toBe(true);
+    for (const end of ends) {
+      const chain = JSON.stringify(records.filter((r) => r.seq === end.seq && r.type !== 'output'));
+      const attempts = retried.filter((retry) => retry.seq === end.seq);
+      const targets = [...attempts.map((retry) => retry.target!), end.target];
+      expect(new Set(targets).size, `job ${end.seq}: ${chain}`).toBe(targets.length);
+      for (const retry of attempts.filter((r) => r.reason === 'failed'))
+        expect(faulty.has(retry.target!), `job ${end.seq}: ${chain}`).toBe(true);
+      if (end.ok) continue;
+      console.log(`job ${end.seq} ended ${end.stage}: ${chain}`);
+      if (end.stage === 'run') expect(faulty.has(end.target!), `job ${end.seq}: ${chain}`).toBe(true);
+      const counted = attempts.filter((retry) => retry.reason !== 'unreachable');
+      expect(counted, `job ${end.seq}: ${chain}`).toHaveLength(2);
     }
-    expect(tally.ok).toBe(total);
+    // With 43 healthy hosts, a job always has somewhere to go.
+    expect(tally.unreachable).toBe(0);
     for (const host of slow) expect(down.has(host.name), host.name).toBe(true);
     // A killed host is marked down when a job is next sent there; when the last jobs had already been handed
     // out by then, its lost jobs moved elsewhere is what shows the loss was noticed.
@@ -171,10 +184,12 @@ describe('the fleet CLI under faults, over 64 hosts with 20 ms ± 5 ms each way'
       );
       expect(start, `${end.target} ran job ${end.seq} after it was killed`).toBeLessThan(killedAt);
     }
-    // Nothing waits past the timeouts: 192 one-second jobs over 43 healthy hosts, plus 8 s job and 4 s
-    // connect timeouts, plus ~4 s keepalive detection, with room for a loaded machine.
+    // Nothing waits past the timeouts: 192 one-second jobs over 43 healthy hosts, plus the 15 s handshake
+    // timeout of the slow hosts and ~8 s of keepalive to notice a hung connection, with room for a loaded
+    // machine.
     expect(elapsed).toBeLessThan(90);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(summary.exitCode);
+    expect(result.code === 0).toBe(tally.ok === total);
   });
 
   it('after a SIGKILL of the controller, --resume runs each unfinished job once', async () => {

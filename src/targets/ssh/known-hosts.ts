@@ -47,7 +47,10 @@ export function knownHostsName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
+const isLiteral = (pattern: string): boolean => !/[*?]/.test(pattern);
+
 function wildcardMatch(pattern: string, name: string): boolean {
+  if (isLiteral(pattern)) return pattern.toLowerCase() === name.toLowerCase();
   const body = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replaceAll('*', '.*')
@@ -92,9 +95,7 @@ export function keyTypeOf(key: Buffer): string {
  * matching key passes, another key of the same type for the host is a change, no key of that type is unknown.
  */
 export function checkHostKey(entries: readonly KnownHostEntry[], name: string, key: Buffer): HostKeyStatus {
-  const forHost = entries.filter(
-    (entry) => entry.marker !== '@cert-authority' && matchesHost(entry.patterns, name),
-  );
+  const forHost = entriesNaming(entries, name).filter((entry) => entry.marker !== '@cert-authority');
   if (forHost.some((entry) => entry.marker === '@revoked' && entry.key.equals(key)))
     return { status: 'revoked' };
   const plain = forHost.filter((entry) => entry.marker === undefined);
@@ -106,25 +107,82 @@ export function checkHostKey(entries: readonly KnownHostEntry[], name: string, k
 
 /** Key types the files know for a host, so the handshake can prefer them (as OpenSSH orders them). */
 export function knownKeyTypes(entries: readonly KnownHostEntry[], name: string): string[] {
-  const types = entries
-    .filter((entry) => entry.marker === undefined && matchesHost(entry.patterns, name))
+  const types = entriesNaming(entries, name)
+    .filter((entry) => entry.marker === undefined)
     .map((entry) => entry.keyType);
   return [...new Set(types)];
 }
 
-const cache = new Map<string, { mtimeMs: number; entries: KnownHostEntry[] }>();
+/**
+ * Entries of a list, grouped so that a look-up does not test every line: a fleet's known_hosts has a line
+ * per host, and testing each against each host costs hosts × lines (seconds at a few hundred hosts).
+ */
+interface HostIndex {
+  /** Positions of the entries whose patterns are all plain names, by lower-cased name. */
+  readonly byName: Map<string, number[]>;
+  /** Positions of the others (wildcards, negations, hashed names): these are tested one by one. */
+  readonly scanned: number[];
+  /** Names looked up already, with the entries naming them. */
+  readonly found: Map<string, KnownHostEntry[]>;
+}
 
-/** Reads known_hosts files (missing ones count as empty), cached until their mtime changes. */
+const indexes = new WeakMap<readonly KnownHostEntry[], HostIndex>();
+
+function indexOf(entries: readonly KnownHostEntry[]): HostIndex {
+  let index = indexes.get(entries);
+  if (index) return index;
+  index = { byName: new Map(), scanned: [], found: new Map() };
+  entries.forEach((entry, position) => {
+    const patterns = entry.patterns.split(',');
+    const plain =
+      !entry.patterns.startsWith('|') && patterns.every((p) => !p.startsWith('!') && isLiteral(p));
+    if (!plain) return index.scanned.push(position);
+    for (const name of new Set(patterns.map((p) => p.toLowerCase()))) {
+      const positions = index.byName.get(name);
+      if (positions) positions.push(position);
+      else index.byName.set(name, [position]);
+    }
+  });
+  indexes.set(entries, index);
+  return index;
+}
+
+/** The entries whose patterns name `name`, in file order (as matchesHost decides, without testing each). */
+function entriesNaming(entries: readonly KnownHostEntry[], name: string): KnownHostEntry[] {
+  const index = indexOf(entries);
+  let found = index.found.get(name);
+  if (found) return found;
+  const matched = index.scanned.filter((position) => matchesHost(entries[position]!.patterns, name));
+  const positions = [...(index.byName.get(name.toLowerCase()) ?? []), ...matched].sort((a, b) => a - b);
+  found = positions.map((position) => entries[position]!);
+  index.found.set(name, found);
+  return found;
+}
+
+const cache = new Map<string, { mtimeMs: number; entries: KnownHostEntry[] }>();
+const missing: KnownHostEntry[] = [];
+const combined = new Map<string, { parts: KnownHostEntry[][]; entries: KnownHostEntry[] }>();
+
+/**
+ * Reads known_hosts files (missing ones count as empty), cached until their mtime changes. The same files
+ * unchanged give the same array, so that its look-up index is built once.
+ */
 export function readKnownHosts(files: readonly string[]): KnownHostEntry[] {
-  return files.flatMap((file) => {
+  const parts = files.map((file) => {
     const mtimeMs = statSync(file, { throwIfNoEntry: false })?.mtimeMs;
-    if (mtimeMs === undefined) return [];
+    if (mtimeMs === undefined) return missing;
     const cached = cache.get(file);
     if (cached && cached.mtimeMs === mtimeMs) return cached.entries;
     const entries = parseKnownHosts(readFileSync(file, 'utf8'));
     cache.set(file, { mtimeMs, entries });
     return entries;
   });
+  const key = files.join('\n');
+  const last = combined.get(key);
+  if (last && last.parts.every((part, i) => part === parts[i])) return last.entries;
+  const entries = parts.flat();
+  combined.set(key, { parts, entries });
+  return entries;
 }
 
 /**

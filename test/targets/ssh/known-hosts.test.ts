@@ -4,6 +4,7 @@ import {
   checkHostKey,
   fingerprint,
   knownHostsName,
+  knownKeyTypes,
   matchesHost,
   parseKnownHosts,
 } from '../../../src/targets/ssh/known-hosts.js';
@@ -69,6 +70,31 @@ describe('known_hosts', () => {
     expect(checkHostKey(entries, 'web9', keyA).status).toBe('unknown');
     // A key of another type than the recorded one is not a change, as in OpenSSH.
     expect(checkHostKey(entries, 'web4', keyA).status).toBe('unknown');
+  });
+
+  it('finds the entries naming a host among many lines as testing each line does, in file order', () => {
+    const entries = parseKnownHosts(
+      [
+        ...Array.from({ length: 300 }, (_, i) => line(`[10.0.${i >> 8}.${i & 255}]:2222`, keyB)),
+        `*.lab ssh-rsa ${rsa.toString('base64')}`,
+        line('WEB7,web8', keyA),
+        line('*.lab,!db.lab', keyA),
+        line(hashed('web9'), keyA),
+        `web7 ssh-rsa ${rsa.toString('base64')}`,
+      ].join('\n'),
+    );
+    const names = ['web7', 'Web8', 'web9', 'db.lab', 'app.lab', '[10.0.1.30]:2222', '10.0.1.30', 'web0'];
+    for (const name of names) {
+      const tested = entries.filter((entry) => matchesHost(entry.patterns, name));
+      expect(knownKeyTypes(entries, name), name).toEqual([...new Set(tested.map((e) => e.keyType))]);
+    }
+    expect(knownKeyTypes(entries, 'web7')).toEqual(['ssh-ed25519', 'ssh-rsa']);
+    expect(knownKeyTypes(entries, 'app.lab')).toEqual(['ssh-rsa', 'ssh-ed25519']);
+    expect(knownKeyTypes(entries, 'db.lab')).toEqual(['ssh-rsa']);
+    expect(checkHostKey(entries, 'web8', keyA).status).toBe('known');
+    expect(checkHostKey(entries, '[10.0.1.30]:2222', keyB).status).toBe('known');
+    expect(checkHostKey(entries, '[10.0.1.30]:2222', keyA).status).toBe('changed');
+    expect(checkHostKey(entries, '[10.0.9.30]:2222', keyA).status).toBe('unknown');
   });
 
   it('prints fingerprints as ssh-keygen does', () => {
