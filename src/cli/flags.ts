@@ -65,6 +65,10 @@ export interface CliFlags {
   readonly env?: readonly string[];
   readonly secret?: readonly string[];
   readonly allowInsecure?: boolean;
+  readonly tty?: boolean;
+  /** `--become` alone: root. */
+  readonly become?: string | boolean;
+  readonly askBecomePass?: boolean;
 }
 
 const RUNS: readonly CommandName[] = ['run', 'jobs', 'push', 'pull'];
@@ -236,6 +240,28 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'duration',
     commands: RUNS,
     description: "wait this long between two job starts: seconds, or '500ms', '2s' (default: 0)",
+  },
+  {
+    key: 'tty',
+    long: 'tty',
+    commands: ['run', 'jobs'],
+    description:
+      'run each command on a pseudo-terminal (ssh -t), for commands that need one; its stderr then arrives with its stdout, and it reads nothing on stdin (SSH targets only)',
+  },
+  {
+    key: 'become',
+    long: 'become',
+    value: '[user]',
+    commands: ['run', 'jobs'],
+    description:
+      "run each command as user (default: root) through sudo -n -u user, which fails rather than asks when sudo wants a password; sudo's environment rules apply to --env (SSH targets only)",
+  },
+  {
+    key: 'askBecomePass',
+    long: 'ask-become-pass',
+    commands: ['run', 'jobs'],
+    description:
+      'with --become: read the sudo password once, typed on the terminal or from FANOUT_BECOME_PASS, and give it to sudo -S on the command’s stdin; it is a secret, shown as *** everywhere',
   },
   { key: 'resume', long: 'resume', commands: RUNS, description: 'skip the jobs the --joblog file records' },
   {

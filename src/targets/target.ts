@@ -12,6 +12,12 @@ export interface SpawnRequest {
   readonly stdin: Buffer | Readable | undefined;
   readonly onStdout: (chunk: Buffer) => void;
   readonly onStderr: (chunk: Buffer) => void;
+  /**
+   * Run the command on a pseudo-terminal (`ssh -t`): its stdin, stdout and stderr are the terminal, so its
+   * stderr arrives through `onStdout`, and its stdin sends nothing. Only targets that say so in their docs
+   * give one (SSH); others ignore it. Default: false.
+   */
+  readonly tty?: boolean;
 }
 
 /** How a command ended: an exit code, or the signal that ended it. */

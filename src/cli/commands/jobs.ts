@@ -20,6 +20,7 @@ import type { CliFlags } from '../flags.js';
 import { countOf } from '../format.js';
 import type { CommandInput } from '../io.js';
 import { resolveSettings } from '../options.js';
+import { applyRunAs } from '../run-as.js';
 import { usageError } from '../usage.js';
 import { jobFilesOf } from './job-files.js';
 import { resolveSelection } from './select.js';
@@ -140,7 +141,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
     throw usageError('jobs', 'expected a selection of targets, e.g. fanout jobs @all -- ...');
   }
   const around = jobFilesOf(flags, { queued, pipe: options.pipe !== undefined });
-  const members = queued ? [] : createTargets(resolveSelection(input.selection, flags, io));
+  const selected = queued ? [] : createTargets(resolveSelection(input.selection, flags, io));
   const slotTracker = createSlots();
   // In a queued run, {%} is the slot on the worker that runs the job: a number stands for it until then.
   const slotMarker = queued && plan.template.usesSlot ? createSlotMarker() : undefined;
@@ -157,6 +158,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
     const template = templateWords.join(' ');
     return submitJobs({ template, jobs: stream, total: plan.total, slotMarker, settings, flags, io });
   }
+  const members = await applyRunAs(selected, flags, io);
   if (skip.size > 0 && settings.progress !== 'none') {
     io.stderr.write(
       `fanout: resuming: skipping ${countOf(skip.size, 'job')} recorded in ${settings.joblog}\n`,

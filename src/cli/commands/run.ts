@@ -4,6 +4,7 @@ import { countOf } from '../format.js';
 import type { CliIo, CommandInput } from '../io.js';
 import { resolveSettings, type RunSettings } from '../options.js';
 import { checkCommandText } from '../../fleet/template.js';
+import { applyRunAs } from '../run-as.js';
 import { usageError } from '../usage.js';
 import { resolveSelection } from './select.js';
 import { runSession } from './session.js';
@@ -32,7 +33,11 @@ export async function runCommand(input: CommandInput<CliFlags>): Promise<number>
             .map((entry) => entry.host),
         )
       : new Set<string>();
-  const members = selected.filter((member) => !done.has(member.name));
+  const members = await applyRunAs(
+    selected.filter((member) => !done.has(member.name)),
+    flags,
+    io,
+  );
   if (settings.resume && settings.progress !== 'none') {
     io.stderr.write(
       `fanout: resuming: skipping ${countOf(selected.length - members.length, 'target')} recorded in ${settings.joblog}\n`,

@@ -27,6 +27,8 @@ const NOT_FOR_QUEUE: readonly [keyof CliFlags, string, string][] = [
   ['resumeFailed', '--resume-failed', 'a queued run goes on when workers start again'],
   ['stdin', '--stdin', 'queued jobs have no stdin'],
   ['delay', '--delay', 'workers start jobs as they free up'],
+  ['tty', '--tty', 'not supported by the queue'],
+  ['become', '--become', 'not supported by the queue'],
 ];
 
 /**

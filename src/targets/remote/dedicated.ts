@@ -23,7 +23,7 @@ export interface WrapperTransport {
    * naming the target and the command. `cancel` aborts an open that has not finished.
    */
   openWrapper(
-    request: { readonly command: string; readonly stdin: boolean },
+    request: { readonly command: string; readonly stdin: boolean; readonly tty?: boolean },
     output: { readonly onStdout: (chunk: Buffer) => void; readonly onStderr: (chunk: Buffer) => void },
     cancel: AbortSignal,
   ): Promise<WrapperExec>;
@@ -63,7 +63,9 @@ export function runOnWrapper(transport: WrapperTransport, request: SpawnRequest)
 
   const run = async (): Promise<ExitStatus> => {
     const nonce = createNonce();
-    const line = `${nonce} ${request.stdin === undefined ? 0 : 1} ${encodeCommandWords({ command, cwd: request.cwd ?? '', env: request.env }, target)}\n`;
+    // On a terminal, the command keeps the terminal as its stdin (what `tty` looks at).
+    const keepStdin = request.stdin !== undefined || request.tty === true;
+    const line = `${nonce} ${keepStdin ? 1 : 0} ${encodeCommandWords({ command, cwd: request.cwd ?? '', env: request.env }, target)}\n`;
     let noDirectory = false;
     const head: Buffer[] = [];
     let headSize = 0;
@@ -88,7 +90,7 @@ export function runOnWrapper(transport: WrapperTransport, request: SpawnRequest)
       request.onStderr(chunk);
     };
     exec = await transport.openWrapper(
-      { command, stdin: request.stdin !== undefined },
+      { command, stdin: request.stdin !== undefined, tty: request.tty === true },
       { onStdout: (chunk) => stdout.push(chunk), onStderr },
       cancel.signal,
     );

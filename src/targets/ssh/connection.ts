@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import type { Client, ClientChannel, PseudoTtyOptions, SFTPWrapper } from 'ssh2';
 import { SshFailure } from './failure.js';
 import type { SshSettings } from './settings.js';
 import type { GroupKiller } from './remote-kill.js';
@@ -124,14 +124,20 @@ export class Connection {
    */
   async exec(
     line: string,
-    options: { background?: boolean; signal?: AbortSignal; onSent?: () => void } = {},
+    options: {
+      background?: boolean;
+      signal?: AbortSignal;
+      onSent?: () => void;
+      /** Ask for a pseudo-terminal with these settings. */
+      pty?: PseudoTtyOptions;
+    } = {},
   ): Promise<ClientChannel> {
     let refusals = 0;
     for (;;) {
       if (this.#closed) throw this.#closedFailure();
       await this.#acquire(options.signal);
       try {
-        const opening = this.#open(line);
+        const opening = this.#open(line, options.pty);
         options.onSent?.();
         const channel = await opening;
         this.#peakChannels = Math.max(this.#peakChannels, this.#slots.active);
@@ -215,9 +221,12 @@ export class Connection {
     this.#update();
   }
 
-  #open(line: string): Promise<ClientChannel> {
+  #open(line: string, pty: PseudoTtyOptions | undefined): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
-      this.client.exec(line, (error, channel) => (error ? reject(error) : resolve(channel)));
+      const done = (error: Error | undefined, channel: ClientChannel): void =>
+        error ? reject(error) : resolve(channel);
+      if (pty) this.client.exec(line, { pty }, done);
+      else this.client.exec(line, done);
     });
   }
 

@@ -68,7 +68,7 @@ export class SshTarget implements Target {
   spawn(request: SpawnRequest): RunningCommand {
     installExitHook();
     const command =
-      this.settings.session && request.stdin === undefined
+      this.settings.session && request.stdin === undefined && request.tty !== true
         ? agentPoolFor(this.#transport).spawn(request)
         : runOnWrapper(this.#transport, request);
     this.#running.add(command);

@@ -57,12 +57,22 @@ function drain(channel: ClientChannel): Promise<void> {
   });
 }
 
+/**
+ * The terminal of a `tty` command: it passes the wrapper's line through unchanged (no echo, no line
+ * editing or length limit, no signal characters, CR stays CR) and writes newlines as they are, so that
+ * output keeps its lines; programs still see a terminal.
+ */
+const TTY_MODES = {
+  term: 'dumb',
+  modes: { ECHO: 0, ICANON: 0, ISIG: 0, IEXTEN: 0, ICRNL: 0, IXON: 0, ONLCR: 0 },
+} as const;
+
 /** Runs `line` on a channel of `connection`: the exec, with requeues when the connection drops first. */
 async function openChannel(
   settings: SshSettings,
   line: string,
   command: string,
-  options: { readonly background?: boolean; readonly signal?: AbortSignal },
+  options: { readonly background?: boolean; readonly signal?: AbortSignal; readonly tty?: boolean },
 ): Promise<{ connection: Connection; channel: ClientChannel }> {
   const cancel = options.signal ?? new AbortController().signal;
   for (let attempt = 1; ; attempt++) {
@@ -73,6 +83,7 @@ async function openChannel(
         currentConnection(settings) ?? (await raceAbort(acquireConnection(settings), cancel));
       const channel = await connection.exec(line, {
         ...(options.background ? { background: true } : {}),
+        ...(options.tty ? { pty: TTY_MODES } : {}),
         signal: cancel,
         onSent: () => (sent = true),
       });
@@ -123,12 +134,13 @@ export class SshTransport implements WrapperTransport {
   }
 
   async openWrapper(
-    { command }: { readonly command: string },
+    { command, tty }: { readonly command: string; readonly tty?: boolean },
     output: { readonly onStdout: (chunk: Buffer) => void; readonly onStderr: (chunk: Buffer) => void },
     cancel: AbortSignal,
   ): Promise<WrapperExec> {
     const { connection, channel } = await openChannel(this.settings, WRAPPER_LINE, command, {
       signal: cancel,
+      tty,
     });
     const { id } = this;
     const ended = new Promise<ExitStatus>((resolve, reject) => {
