@@ -223,17 +223,25 @@ class Worker {
   ): AsyncGenerator<QueuedJob> {
     const { pool } = this.#queue;
     const buffer: ClaimedJob[] = [];
+    const claim = (): Promise<ClaimedJob[]> =>
+      persist(() => claimJobs(pool, this.id, runId, this.#concurrency, this.#leaseMs), signal).catch(
+        (error: unknown) => {
+          if (!signal.aborted) this.#fail(error);
+          return [];
+        },
+      );
+    // The next batch is claimed while the last half of this one starts, so no free slot waits on the database.
+    let ahead: Promise<ClaimedJob[]> | undefined;
+    const lowWater = Math.ceil(this.#concurrency / 2);
     try {
       for (;;) {
         if (signal.aborted || this.#failure !== undefined) return;
         if (buffer.length === 0) {
-          const claimed = await persist(
-            () => claimJobs(pool, this.id, runId, this.#concurrency, this.#leaseMs),
-            signal,
-          ).catch((error: unknown) => {
-            if (!signal.aborted) this.#fail(error);
-            return [];
-          });
+          const prefetched = ahead;
+          ahead = undefined;
+          // An empty prefetch may be stale: jobs may have come since.
+          let claimed = prefetched ? await prefetched : [];
+          if (claimed.length === 0) claimed = await claim();
           if (claimed.length === 0) {
             if (!exclusive || signal.aborted) return;
             const run = await persist(() => loadRun(pool, runId), signal).catch(() => undefined);
@@ -243,12 +251,14 @@ class Worker {
           }
           buffer.push(...claimed);
         }
+        if (ahead === undefined && buffer.length <= lowWater) ahead = claim();
         const job = buffer.shift()!;
         held.set(job.seq, job);
         yield { seq: job.seq, args: job.args, command: job.command, stdin: job.stdin, error: job.error };
       }
     } finally {
-      for (const job of buffer.splice(0)) this.#writer.add(releasedResult(job));
+      const late = ahead ? await ahead : [];
+      for (const job of [...buffer.splice(0), ...late]) this.#writer.add(releasedResult(job));
     }
   }
 
