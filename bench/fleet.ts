@@ -50,6 +50,9 @@ interface Probe {
   readonly rssMb: number;
   readonly heapMb: number;
   readonly fds: number;
+  /** Socket descriptors: one per SSH connection, busy or idle. */
+  readonly sockets: number;
+  /** TCP handles keeping the event loop alive: the busy connections. */
   readonly tcp: number;
   readonly timers: number;
 }
@@ -249,9 +252,9 @@ function bestPeer(results: ReadonlyMap<string, Measured>): [string, Measured] | 
 function perHost(label: string, result: Measured): string {
   const probe = result.probe;
   if (!probe || !baseline) return `${label}: no probe figures`;
-  const hosts = Math.max(1, probe.tcp - baseline.tcp);
+  const hosts = Math.max(1, probe.sockets - baseline.sockets);
   return [
-    `${label}: peak ${probe.tcp} TCP connections, ${probe.fds} fds, ${probe.timers} timers, RSS ${probe.rssMb.toFixed(1)} MB (heap ${probe.heapMb.toFixed(1)} MB);`,
+    `${label}: peak ${probe.sockets} sockets (${probe.tcp} busy), ${probe.fds} fds, ${probe.timers} timers keeping the loop alive, RSS ${probe.rssMb.toFixed(1)} MB (heap ${probe.heapMb.toFixed(1)} MB);`,
     `per connected host: RSS ${((probe.rssMb - baseline.rssMb) / hosts).toFixed(3)} MB,`,
     `heap ${((probe.heapMb - baseline.heapMb) / hosts).toFixed(3)} MB,`,
     `${((probe.fds - baseline.fds) / hosts).toFixed(2)} fds, ${((probe.timers - baseline.timers) / hosts).toFixed(2)} timers,`,
@@ -278,11 +281,16 @@ const inventory = fleet.inventory(work);
 const ratios: string[] = [];
 const costs: string[] = [];
 let baseline: Probe | undefined;
+/** Prints a per-host line at once (a long run may be stopped) and again in the summary. */
+function cost(line: string): void {
+  console.log(line);
+  costs.push(line);
+}
 try {
   const all = runners(fleet);
   const one = await all[0]!.once(1);
   baseline = one.probe;
-  costs.push(perHost('fanout run on 1 host (the baseline)', one));
+  cost(perHost('fanout run on 1 host (the baseline)', one));
   for (const count of sizes) {
     console.log(
       `\nuptime once on ${count} hosts, parallelism ${PARALLELISM}, load ${loadavg()[0]!.toFixed(1)}`,
@@ -300,7 +308,7 @@ try {
     }
     const best = bestPeer(results);
     const fanout = results.get('fanout run')!;
-    costs.push(perHost(`fanout run on ${count} hosts`, fanout));
+    cost(perHost(`fanout run on ${count} hosts`, fanout));
     if (best) ratios.push(`fleet ${count}: fanout/${best[0]} = ${(fanout.wall / best[1].wall).toFixed(2)}`);
 
     if (!x10Sizes.includes(count) || !best) continue;
@@ -318,7 +326,7 @@ try {
     );
     tenfold.set('fanout jobs (session agents)', fanout10);
     console.log(row('fanout jobs (session agents)', fanout10));
-    costs.push(perHost(`fanout jobs ×10 on ${count} hosts`, fanout10));
+    cost(perHost(`fanout jobs ×10 on ${count} hosts`, fanout10));
     for (const [name, once] of results) {
       if (name.startsWith('fanout')) continue;
       const peer = all.find((runner) => runner.name === name)!;
