@@ -113,13 +113,16 @@ describe('createTargets', () => {
     const inventory = parseInventory(lines.join('\n'), 'fanout.yaml');
     const members = createTargets(selectTargets(inventory, ['@all']));
     try {
-      // An agent runs each command from its runner, a shell (`sh`, or `bash` where the target has it);
-      // without agents the parent is node, sshd, or outside the container.
-      const report = await runOn(members, 'cat /proc/$PPID/comm 2>/dev/null || echo none');
+      // An agent runs each command from its runner, a shell running the agent script (whose text holds
+      // `kill -HUP 0`); without agents the parent is node, or the wrapper of a dedicated exec.
+      const report = await runOn(
+        members,
+        `if tr '\\0' '\\n' </proc/$PPID/cmdline | grep -q 'kill -HU[P] 0'; then echo agent; else echo none; fi`,
+      );
       const parents = Object.fromEntries(report.jobs.map((job) => [job.target, job.stdout.trim()]));
       for (const kind of ['local', 'ssh', 'docker']) {
-        expect(['sh', 'bash'], kind).toContain(parents[`${kind}-true`]);
-        expect(['sh', 'bash'], kind).not.toContain(parents[`${kind}-false`]);
+        expect(parents[`${kind}-true`], kind).toBe('agent');
+        expect(parents[`${kind}-false`], kind).toBe('none');
       }
     } finally {
       await Promise.all(members.map((member) => member.target.dispose()));
