@@ -26,11 +26,25 @@ export function parseTagstring(template: string): (fill: TagFill) => string {
       `\`${unknown[0]}\` is not supported (supported: {} {.} {/} {//} {/.} {n} {n.} {n/} {n//} {n/.} {#} {target})`,
     );
   }
-  return (fill) =>
-    template.replace(TOKEN, (_token, digits: string | undefined, modifier = '', seq, target) => {
-      if (target) return fill.target;
-      if (seq) return String(fill.seq);
-      const values = digits ? [fill.args[Number(digits) - 1] ?? ''] : fill.args;
-      return values.map((value) => modify(value, modifier as Parameters<typeof modify>[1])).join(' ');
-    });
+  return (fill) => fillReplacements(template, fill);
+}
+
+/**
+ * `template` with GNU parallel's replacement strings (`{} {.} {/} {//} {/.} {n} {n.} … {#}`) filled in as
+ * they are, never quoted: for tags and paths, which are not run. `{target}` is filled when `fill.target` is
+ * given, and left as it is otherwise.
+ *
+ * @example
+ * fillReplacements('{.}.out', { seq: 1, args: ['logs/a.gz'] }) // 'logs/a.out'
+ */
+export function fillReplacements(
+  template: string,
+  fill: Omit<TagFill, 'target'> & { target?: string },
+): string {
+  return template.replace(TOKEN, (token, digits: string | undefined, modifier = '', seq, target) => {
+    if (target) return fill.target ?? token;
+    if (seq) return String(fill.seq);
+    const values = digits ? [fill.args[Number(digits) - 1] ?? ''] : fill.args;
+    return values.map((value) => modify(value, modifier as Parameters<typeof modify>[1])).join(' ');
+  });
 }

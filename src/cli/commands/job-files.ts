@@ -1,9 +1,8 @@
 import { createJobFilesTarget, type Target } from '../../index.js';
-import { modify, parseTemplate, type InputJob } from '../../fleet/input/index.js';
+import { parseTemplate, type InputJob } from '../../fleet/input/index.js';
 import type { CliFlags } from '../flags.js';
+import { fillReplacements } from '../tagstring.js';
 import { usageError } from '../usage.js';
-
-const REPLACEMENT = /\{(\d*)(\/\/|\/\.|\/|\.)?\}|\{#\}/g;
 
 /**
  * A `--return` path for one job: its replacement strings (`{}`, `{.}`, `{2/}`, `{#}` …) become their values
@@ -13,11 +12,7 @@ const REPLACEMENT = /\{(\d*)(\/\/|\/\.|\/|\.)?\}|\{#\}/g;
  * expandPathTemplate('{.}.out', ['logs/a.gz'], 1); // 'logs/a.out'
  */
 export function expandPathTemplate(template: string, args: readonly string[], seq: number): string {
-  return template.replace(REPLACEMENT, (token, digits: string | undefined, modifier = '') => {
-    if (token === '{#}') return String(seq);
-    const values = digits ? [args[Number(digits) - 1] ?? ''] : args;
-    return values.map((value) => modify(value, modifier as Parameters<typeof modify>[1])).join(' ');
-  });
+  return fillReplacements(template, { args, seq });
 }
 
 /**
