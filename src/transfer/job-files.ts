@@ -58,6 +58,20 @@ async function existsHere(path: string): Promise<boolean> {
   );
 }
 
+/** Each target's working directory, asked once: it stays the same while the target lives. */
+const workdirs = new WeakMap<Target, Promise<string>>();
+
+function workdirOf(target: Target): Promise<string> {
+  let workdir = workdirs.get(target);
+  if (!workdir) {
+    workdir = runRemoteScript(target, 'pwd').then((out) => out.trim());
+    workdirs.set(target, workdir);
+    // A target that could not be asked is asked again by the next job.
+    workdir.catch(() => workdirs.delete(target));
+  }
+  return workdir;
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -92,7 +106,7 @@ export function createJobFilesTarget(inner: Target, files: JobFiles): Target {
             return failed;
           }
         if (inner instanceof LocalTarget) return runLocally(fetch);
-        const workdir = (await runRemoteScript(inner, 'pwd')).trim();
+        const workdir = await workdirOf(inner);
         const onTarget = (remote: string): string => posix.resolve(workdir, remote);
         const transferOptions = { mkdirs: true, signal: controller.signal };
         try {
