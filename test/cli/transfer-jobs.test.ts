@@ -23,28 +23,33 @@ function leftOver(dir: string, prefix: string): string[] {
   return readdirSync(dir).filter((name) => name.startsWith(prefix));
 }
 
+/** `fanout jobs -i INVENTORY SELECTION FLAGS… --progress none -- COMMAND ::: ARGS…`, run in `dir`. */
+const jobs = (
+  dir: string,
+  inventory: string,
+  selection: string,
+  flags: readonly string[],
+  command: string,
+  ...args: readonly string[]
+) =>
+  runCli(
+    ['jobs', '-i', inventory, selection, ...flags, '--progress', 'none', '--', command, ':::', ...args],
+    {
+      cwd: dir,
+    },
+  );
+
 describe('fanout jobs --transfer/--return/--cleanup over the sshd fixtures', { timeout: 300_000 }, () => {
   it('sends each input to the target running its job, fetches the result, and leaves nothing there', async () => {
     const { dir, inventory } = sshInventory();
     const { prefix, names } = makeInputs(dir, 6);
-    const run = await runCli(
-      [
-        'jobs',
-        '-i',
-        inventory,
-        '@fixtures',
-        '--transfer',
-        '--return',
-        '{}.out',
-        '--cleanup',
-        '--progress',
-        'none',
-        '--',
-        COUNT_AND_PWD,
-        ':::',
-        ...names,
-      ],
-      { cwd: dir },
+    const run = await jobs(
+      dir,
+      inventory,
+      '@fixtures',
+      ['--transfer', '--return', '{}.out', '--cleanup'],
+      COUNT_AND_PWD,
+      ...names,
     );
     expect(run.stderr).toMatch(/6 jobs in [\d.]+s: 6 ok/);
     expect(run.code).toBe(0);
@@ -57,23 +62,13 @@ describe('fanout jobs --transfer/--return/--cleanup over the sshd fixtures', { t
   it('without --cleanup the sent input and the result stay on the target', async () => {
     const { dir, inventory } = sshInventory();
     const { prefix, names } = makeInputs(dir, 1);
-    const run = await runCli(
-      [
-        'jobs',
-        '-i',
-        inventory,
-        'h1',
-        '--transfer',
-        '--return',
-        '{.}.res',
-        '--progress',
-        'none',
-        '--',
-        'cp {} {.}.res',
-        ':::',
-        names[0]!,
-      ],
-      { cwd: dir },
+    const run = await jobs(
+      dir,
+      inventory,
+      'h1',
+      ['--transfer', '--return', '{.}.res'],
+      'cp {} {.}.res',
+      names[0]!,
     );
     expect(run.code).toBe(0);
     expect(readFileSync(join(dir, `${prefix}-1.res`), 'utf8')).toBe('x'.repeat(100));
@@ -90,24 +85,13 @@ describe('fanout jobs --transfer/--return/--cleanup over the sshd fixtures', { t
     const top = `fanout-jt-${randomBytes(4).toString('hex')}`;
     mkdirSync(join(dir, 'local', top, 'sub'), { recursive: true });
     writeFileSync(join(dir, 'local', top, 'sub', 'in.txt'), 'abc');
-    const run = await runCli(
-      [
-        'jobs',
-        '-i',
-        inventory,
-        'h2',
-        '--transfer',
-        '--return',
-        `out/./${top}/sub/in.out`,
-        '--cleanup',
-        '--progress',
-        'none',
-        '--',
-        `: {}; cat ${top}/sub/in.txt > ${top}/sub/in.out`,
-        ':::',
-        `local/./${top}/sub/in.txt`,
-      ],
-      { cwd: dir },
+    const run = await jobs(
+      dir,
+      inventory,
+      'h2',
+      ['--transfer', '--return', `out/./${top}/sub/in.out`, '--cleanup'],
+      `: {}; cat ${top}/sub/in.txt > ${top}/sub/in.out`,
+      `local/./${top}/sub/in.txt`,
     );
     expect(run.stderr).toMatch(/1 job in [\d.]+s: 1 ok/);
     expect(run.code).toBe(0);
@@ -151,24 +135,13 @@ describe('fanout jobs --transfer/--return/--cleanup over the sshd fixtures', { t
   it('a result the job did not create fails the job, naming the file and the target', async () => {
     const { dir, inventory } = sshInventory();
     const { prefix, names } = makeInputs(dir, 1);
-    const run = await runCli(
-      [
-        'jobs',
-        '-i',
-        inventory,
-        'h3',
-        '--transfer',
-        '--return',
-        '{}.out',
-        '--cleanup',
-        '--progress',
-        'none',
-        '--',
-        'test -f {}',
-        ':::',
-        names[0]!,
-      ],
-      { cwd: dir },
+    const run = await jobs(
+      dir,
+      inventory,
+      'h3',
+      ['--transfer', '--return', '{}.out', '--cleanup'],
+      'test -f {}',
+      names[0]!,
     );
     expect(run.code).toBe(1);
     expect(run.stdout + run.stderr).toContain(
@@ -193,24 +166,13 @@ describe('fanout jobs --transfer/--return/--cleanup in a Docker container', { ti
     const container = inject('docker').containers[0]!;
     const { prefix, names } = makeInputs(dir, 3);
     const workdir = (await dockerExec(container, ['pwd'])).trim();
-    const run = await runCli(
-      [
-        'jobs',
-        '-i',
-        inventory,
-        'c1',
-        '--transfer',
-        '--return',
-        '{}.out',
-        '--cleanup',
-        '--progress',
-        'none',
-        '--',
-        COUNT_AND_PWD,
-        ':::',
-        ...names,
-      ],
-      { cwd: dir },
+    const run = await jobs(
+      dir,
+      inventory,
+      'c1',
+      ['--transfer', '--return', '{}.out', '--cleanup'],
+      COUNT_AND_PWD,
+      ...names,
     );
     expect(run.stderr).toMatch(/3 jobs in [\d.]+s: 3 ok/);
     expect(run.code).toBe(0);
@@ -224,24 +186,13 @@ describe('fanout jobs --transfer/--return/--cleanup in a Docker container', { ti
   it('a result the job did not create fails the job, naming the container', async () => {
     const { dir, inventory } = dockerInventory();
     const { names } = makeInputs(dir, 1);
-    const run = await runCli(
-      [
-        'jobs',
-        '-i',
-        inventory,
-        'c1',
-        '--transfer',
-        '--return',
-        '{.}.none',
-        '--cleanup',
-        '--progress',
-        'none',
-        '--',
-        'cat {}',
-        ':::',
-        names[0]!,
-      ],
-      { cwd: dir },
+    const run = await jobs(
+      dir,
+      inventory,
+      'c1',
+      ['--transfer', '--return', '{.}.none', '--cleanup'],
+      'cat {}',
+      names[0]!,
     );
     expect(run.code).toBe(1);
     expect(run.stdout + run.stderr).toMatch(/--return: the job did not create .*-1\.none on docker:\/\//);
