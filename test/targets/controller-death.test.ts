@@ -142,29 +142,24 @@ describe('controller SIGKILL in a Docker container', () => {
   const inContainer = async (marker: string) =>
     (await processesIn(container, socketPath)).filter((line) => line.includes(marker));
 
-  // A command with input is left out: dockerd signals only an exec's first process when its client goes,
-  // and keeps reading its output, so the wrapper has no sign of the controller's end to act on.
-  it.each(EXECS.filter(([, , input]) => input === undefined))(
-    'leaves no process in the container of a command run on %s',
-    async (_, extra, input) => {
-      const { command, marker } = uniqueSleep();
-      const options = { container, socketPath, ...extra };
-      const child = await startController('docker', options, forking(command), input);
-      const deadline = Date.now() + 20_000;
-      while ((await inContainer(marker)).length < 2) {
-        if (Date.now() > deadline) throw new Error('the command did not start');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      await killController(child);
-      const until = Date.now() + WITHIN_MS;
-      let left = await inContainer(marker);
-      while (left.length > 0 && Date.now() < until) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        left = await inContainer(marker);
-      }
-      expect(left).toEqual([]);
-    },
-  );
+  it.each(EXECS)('leaves no process in the container of a command run on %s', async (_, extra, input) => {
+    const { command, marker } = uniqueSleep();
+    const options = { container, socketPath, ...extra };
+    const child = await startController('docker', options, forking(command), input);
+    const deadline = Date.now() + 20_000;
+    while ((await inContainer(marker)).length < 2) {
+      if (Date.now() > deadline) throw new Error('the command did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await killController(child);
+    const until = Date.now() + WITHIN_MS;
+    let left = await inContainer(marker);
+    while (left.length > 0 && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      left = await inContainer(marker);
+    }
+    expect(left).toEqual([]);
+  });
 });
 
 describe('controller SIGKILL against the Kubernetes protocol peer', () => {

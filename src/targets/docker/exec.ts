@@ -129,6 +129,29 @@ export class DockerTransport implements WrapperTransport {
     if (container) void this.#kill(container, pid, signal);
   }
 
+  /**
+   * A second exec that reads its stdin until `done`: dockerd closes that stdin when this process is gone,
+   * and the exec then kills the command's group.
+   */
+  guardGroup(exec: WrapperExec, pid: number): () => void {
+    const container = this.#containers.get(exec);
+    if (!container) return () => {};
+    const script = `IFS= read -r l; [ "$l" = done ] && exit 0; ${buildKillScript(pid, 'SIGKILL')}`;
+    const guard = openExec({ ...this.#context, resolveContainer: () => Promise.resolve(container) }, script, {
+      onStdout: () => {},
+      onStderr: () => {},
+    }).then(
+      ({ stream, drained }) => {
+        drained.catch(() => {});
+        stream.on('error', () => {});
+        (stream as unknown as { unref?: () => void }).unref?.();
+        return stream;
+      },
+      () => undefined,
+    );
+    return () => void guard.then((stream) => stream?.end('done\n'));
+  }
+
   /** Opens a session agent's exec. */
   async openAgent(handlers: AgentHandlers, command: string): Promise<AgentChannel> {
     const { stream, drained, container } = await openExec(this.#context, AGENT_LAUNCH, handlers).catch(

@@ -29,6 +29,12 @@ export interface WrapperTransport {
   ): Promise<WrapperExec>;
   /** Sends `signal` to process group `pid` by the transport's own kill path. Best effort, never throws. */
   signalGroup(exec: WrapperExec, pid: number, signal: NodeJS.Signals): void;
+  /**
+   * For a transport whose far end goes on reading a command's output after this process is gone (so the
+   * wrapper's heartbeat never fails): keeps a guard on the target that kills process group `pid` once this
+   * process is gone, for a command with input. Returns what stands the guard down when the command ends.
+   */
+  guardGroup?(exec: WrapperExec, pid: number): () => void;
 }
 
 /** Bytes of early output kept to explain a command that never started. */
@@ -67,6 +73,7 @@ export function runOnWrapper(transport: WrapperTransport, request: SpawnRequest)
     const keepStdin = request.stdin !== undefined || request.tty === true;
     const line = `${nonce} ${keepStdin ? 1 : 0} ${encodeCommandWords({ command, cwd: request.cwd ?? '', env: request.env }, target)}\n`;
     let noDirectory = false;
+    let release = (): void => {};
     const head: Buffer[] = [];
     let headSize = 0;
     const keep = (chunk: Buffer): void => {
@@ -82,7 +89,11 @@ export function runOnWrapper(transport: WrapperTransport, request: SpawnRequest)
       },
       (marker) => {
         if (marker.kind === 'c') noDirectory = true;
-        else if (marker.kind === 'p') signals.started(Number(marker.fields[0]));
+        else if (marker.kind === 'p') {
+          const pid = Number(marker.fields[0]);
+          signals.started(pid);
+          if (request.stdin !== undefined && transport.guardGroup) release = transport.guardGroup(exec!, pid);
+        }
       },
     );
     const onStderr = (chunk: Buffer): void => {
@@ -107,7 +118,10 @@ export function runOnWrapper(transport: WrapperTransport, request: SpawnRequest)
     // wrapper's guard that this process is gone.
     if (Buffer.isBuffer(request.stdin)) stdin.end(request.stdin);
     else if (request.stdin !== undefined) request.stdin.on('error', () => stdin.end()).pipe(stdin);
-    const status = await exec.ended.finally(() => stdin.end());
+    const status = await exec.ended.finally(() => {
+      stdin.end();
+      release();
+    });
     stdout.end();
     if (noDirectory)
       throw new SpawnError(

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, inject, it } from 'vitest';
 import { $ } from '../../../src/dollar.js';
 import { CommandError } from '../../../src/errors.js';
+import { processesIn } from '../../support/docker.js';
 
 const { containers } = inject('docker');
 const [first = ''] = containers;
@@ -48,6 +49,16 @@ describe('Docker target: running commands', () => {
     const stream = Readable.from([Buffer.alloc(500_000, 'a'), Buffer.alloc(500_000, 'b')]);
     expect(await $.docker(first)`wc -c`.stdin(stream).text()).toBe('1000000');
     expect(await $.docker(first)`cat; echo done`.text()).toBe('done');
+  });
+
+  it('stands down the guard exec of a command with input once the command has ended', async () => {
+    // The wrapper's pid is the command's process group, which the guard would kill.
+    const group = await $.docker(first)`cat >/dev/null; echo $PPID`.stdin('input').text();
+    const guards = async () => (await processesIn(first)).filter((line) => line.includes(`-${group} `));
+    const deadline = Date.now() + 5000;
+    while ((await guards()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await guards()).toEqual([]);
+    expect(Number(group)).toBeGreaterThan(1);
   });
 
   it('delivers every byte of 200 concurrent commands over 4 containers before they resolve', async () => {
