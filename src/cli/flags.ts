@@ -195,7 +195,8 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'mode',
     commands: RUNS,
     choices: ['auto', 'bar', 'plain', 'none'],
-    description: 'status on stderr: bar on a terminal, plain lines otherwise (default: auto)',
+    description:
+      'status on stderr (default: auto, bar on a terminal and plain otherwise): bar redraws a few lines in place at most 10 times a second (done/failed/running overall and per target group, jobs/s, ETA from job durations, stalled jobs); plain prints a line a second',
   },
   {
     key: 'joblog',

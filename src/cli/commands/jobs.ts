@@ -23,7 +23,7 @@ import { resolveSettings } from '../options.js';
 import { applyRunAs } from '../run-as.js';
 import { usageError } from '../usage.js';
 import { jobFilesOf } from './job-files.js';
-import { resolveSelection } from './select.js';
+import { resolveSelectionGroups } from './select.js';
 import { runSession } from './session.js';
 
 const DEFAULT_BLOCK = 1024 * 1024;
@@ -141,7 +141,8 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
     throw usageError('jobs', 'expected a selection of targets, e.g. fanout jobs @all -- ...');
   }
   const around = jobFilesOf(flags, { queued, pipe: options.pipe !== undefined });
-  const selected = queued ? [] : createTargets(resolveSelection(input.selection, flags, io));
+  const selection = queued ? undefined : resolveSelectionGroups(input.selection, flags, io);
+  const selected = selection ? createTargets(selection.specs) : [];
   const slotTracker = createSlots();
   // In a queued run, {%} is the slot on the worker that runs the job: a number stands for it until then.
   const slotMarker = queued && plan.template.usesSlot ? createSlotMarker() : undefined;
@@ -177,6 +178,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
       settings,
       members,
       total: plan.total,
+      ...(selection ? { groupOf: selection.groupOf } : {}),
       label: (target, seq) => `${target} #${seq}`,
       collapseLabel: (_target, seq) => `#${seq}`,
       resultsName: (_target, seq) => String(seq),

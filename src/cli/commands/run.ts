@@ -6,7 +6,7 @@ import { resolveSettings, type RunSettings } from '../options.js';
 import { checkCommandText } from '../../fleet/template.js';
 import { applyRunAs } from '../run-as.js';
 import { usageError } from '../usage.js';
-import { resolveSelection } from './select.js';
+import { resolveSelectionGroups } from './select.js';
 import { runSession } from './session.js';
 
 /**
@@ -23,7 +23,8 @@ export async function runCommand(input: CommandInput<CliFlags>): Promise<number>
   }
   const command = input.words.join(' ');
   checkCommandText(command);
-  const selected = createTargets(resolveSelection(input.selection, flags, io));
+  const { specs, groupOf } = resolveSelectionGroups(input.selection, flags, io);
+  const selected = createTargets(specs);
   // A resumed `run` skips the targets the joblog records (all of them, or those that succeeded).
   const done =
     settings.resume && settings.joblog
@@ -44,7 +45,7 @@ export async function runCommand(input: CommandInput<CliFlags>): Promise<number>
     );
   }
   if (members.length === 0) return 0;
-  return runOnEveryMember(settings, members, command, io);
+  return runOnEveryMember(settings, members, command, io, groupOf);
 }
 
 /**
@@ -59,6 +60,8 @@ export async function runOnEveryMember(
   members: readonly FleetTarget[],
   command: string,
   io: CliIo,
+  /** The group progress counts a target under; default its kind. */
+  groupOf?: (target: string) => string,
 ): Promise<number> {
   if (settings.dryRun) {
     for (const member of members) io.stdout.write(`${member.name}\t${redactSecrets(command)}\n`);
@@ -69,6 +72,9 @@ export async function runOnEveryMember(
       settings,
       members,
       total: members.length,
+      ...(groupOf ? { groupOf } : {}),
+      // One job per target: each group's total is its number of targets.
+      jobsPerTarget: 1,
       label: (target) => target,
       collapseLabel: (target) => target,
       resultsName: (target) => target,

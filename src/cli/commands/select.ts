@@ -60,6 +60,22 @@ export function resolveSelection(
   flags: CliFlags,
   io: Pick<CliIo, 'stderr' | 'env'>,
 ): TargetSpec[] {
+  return resolveSelectionGroups(selection, flags, io).specs;
+}
+
+/**
+ * `resolveSelection`, and the group progress counts each target under: the first `@group` word of the
+ * selection that selects it (`@web`, `@web:&@prod`), else its kind (`ssh`, `docker`, `local` …).
+ *
+ * @example
+ * const { specs, groupOf } = resolveSelectionGroups(['@web', 'db1'], flags, io);
+ * groupOf('db1') // 'ssh'
+ */
+export function resolveSelectionGroups(
+  selection: readonly string[],
+  flags: CliFlags,
+  io: Pick<CliIo, 'stderr' | 'env'>,
+): { specs: TargetSpec[]; groupOf: (target: string) => string } {
   const env = commandEnv(flags, io.env);
   const file = inventoryPath(flags);
   const inventory =
@@ -77,6 +93,13 @@ export function resolveSelection(
     .filter((name) => name !== '')
     .map((name) => `!${name}`);
   const specs = selectTargets(inventory, [...selection, ...excluded]);
-  if (Object.keys(env).length === 0) return specs;
-  return specs.map((spec) => ({ ...spec, env: { ...spec.env, ...env } }));
+  const groups = new Map<string, string>();
+  for (const word of selection.filter((each) => each.startsWith('@'))) {
+    for (const spec of selectTargets(inventory, [word]))
+      if (!groups.has(spec.name)) groups.set(spec.name, word);
+  }
+  for (const spec of specs) if (!groups.has(spec.name)) groups.set(spec.name, spec.kind);
+  const groupOf = (target: string): string => groups.get(target) ?? target;
+  if (Object.keys(env).length === 0) return { specs, groupOf };
+  return { specs: specs.map((spec) => ({ ...spec, env: { ...spec.env, ...env } })), groupOf };
 }

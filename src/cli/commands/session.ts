@@ -30,6 +30,10 @@ export interface SessionPlan {
   readonly members: readonly FleetTarget[];
   /** The number of jobs, when known before the run. */
   readonly total: number | undefined;
+  /** The group progress counts a target's jobs under; default the target's kind (`ssh`, `local` …). */
+  readonly groupOf?: (target: string) => string;
+  /** Set when every target runs exactly this many jobs (`run`): progress then knows each group's total. */
+  readonly jobsPerTarget?: number;
   readonly label: (target: string, seq: number) => string;
   readonly collapseLabel: (target: string, seq: number) => string;
   /** The folder of a job under `--results DIR`: the target for `run`, the job number for `jobs`. */
@@ -86,7 +90,19 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   const results = settings.results ? createResultsWriter(settings.results, plan.resultsName) : undefined;
   const input = settings.stdin ? await spoolStream(io.stdin) : undefined;
   const cutNotes = createCutNotes({ screen, label });
-  const progress = createProgressRenderer(settings.progress, screen, errColors, plan.total);
+  const groupOf = plan.groupOf ?? kindsOf(plan.members);
+  const groups = new Map<string, number | undefined>();
+  for (const member of plan.members) {
+    const group = groupOf(member.name);
+    const perTarget = plan.jobsPerTarget;
+    groups.set(group, perTarget === undefined ? undefined : (groups.get(group) ?? 0) + perTarget);
+  }
+  const progress = createProgressRenderer(settings.progress, screen, errColors, {
+    total: plan.total,
+    groupOf,
+    groups,
+    label,
+  });
   const failures = new FailureLog();
   const joblog: JoblogWriter | undefined =
     settings.joblog === undefined
@@ -183,6 +199,17 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
   process.removeListener('SIGTERM', onSignal);
   io.stdout.removeListener('error', onStdoutError);
   return status;
+}
+
+/** The kind of each member's target, from its id (`ssh://…` → `ssh`, `local`). */
+function kindsOf(members: readonly FleetTarget[]): (target: string) => string {
+  const kinds = new Map(
+    members.map((member) => [
+      member.name,
+      /^([a-z0-9]+):\/\//.exec(member.target.id)?.[1] ?? member.target.id,
+    ]),
+  );
+  return (target) => kinds.get(target) ?? target;
 }
 
 /** Closes the targets' connections, waiting at most 2 s. */

@@ -2,15 +2,19 @@ import type { CliIo } from '../io.js';
 import { Sink } from './sink.js';
 
 const CLEAR_LINE = '\r\x1b[K';
+/** Up one line and clear it. */
+const CLEAR_LINE_ABOVE = '\x1b[1A\x1b[K';
 
 /**
- * Writes whole lines to stdout and stderr, and keeps a live status line at the bottom of a terminal's
- * stderr: the status is cleared before other text is written and redrawn on the next `draw()`, so output
- * never mixes with it. What a slow reader has not taken waits in a temporary file, not in memory (see Sink).
+ * Writes whole lines to stdout and stderr, and keeps live status lines at the bottom of a terminal's
+ * stderr: they are cleared (cursor up, clear line) before other text is written and redrawn on the next
+ * `draw()`, so output never mixes with them. What a slow reader has not taken waits in a temporary file,
+ * not in memory (see Sink).
  */
 export class Screen {
-  #status = '';
-  #shown = false;
+  #status: string[] = [];
+  /** Status lines on the terminal now. */
+  #shown = 0;
   #stdoutClosed = false;
   readonly #stdout: Sink;
   readonly #stderr: Sink;
@@ -50,29 +54,45 @@ export class Screen {
     return Promise.all([this.#stdout.flushed(), this.#stderr.flushed()]).then(() => {});
   }
 
-  /** Sets the status line; it is drawn by `draw()`. */
-  setStatus(text: string): void {
+  /**
+   * Sets the status lines, each cut to the terminal's width and no more lines than it has rows; they are
+   * drawn by `draw()`.
+   */
+  setStatus(lines: readonly string[]): void {
     if (!this.live) return;
     const width = Math.max(20, (this.io.stderr.columns || 80) - 1);
-    this.#status = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+    const rows = Math.max(1, (this.io.stderr.rows || 24) - 1);
+    this.#status = lines
+      .slice(0, rows)
+      .map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line));
   }
 
+  /** Redraws the status lines in place of the ones shown. */
   draw(): void {
-    if (!this.live || this.#status === '') return;
-    this.#stderr.write(`${CLEAR_LINE}${this.#status}`);
-    this.#shown = true;
+    if (!this.live || this.#status.length === 0) return;
+    this.#stderr.write(`${this.#clearing()}${this.#status.join('\n')}`);
+    this.#shown = this.#status.length;
   }
 
-  /** Removes the status line for good. */
-  close(): void {
+  /** Removes the status lines for good; with `keep`, they stay on the terminal as the last thing drawn. */
+  close(keep = false): void {
+    if (keep && this.#shown > 0) {
+      this.#stderr.write('\n');
+      this.#shown = 0;
+    }
     this.#hide();
-    this.#status = '';
+    this.#status = [];
   }
 
   #hide(): void {
-    if (!this.#shown) return;
-    this.#stderr.write(CLEAR_LINE);
-    this.#shown = false;
+    if (this.#shown === 0) return;
+    this.#stderr.write(this.#clearing());
+    this.#shown = 0;
+  }
+
+  /** Clears the status lines shown, leaving the cursor where the first one began. */
+  #clearing(): string {
+    return this.#shown === 0 ? CLEAR_LINE : CLEAR_LINE + CLEAR_LINE_ABOVE.repeat(this.#shown - 1);
   }
 }
 
