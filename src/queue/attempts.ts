@@ -40,6 +40,8 @@ export interface AttemptResult {
   readonly error: string | null;
   /** The error's code (`CONNECTION_LOST`, `MAX_BUFFER` …). */
   readonly errorCode: string | null;
+  /** The command as this attempt ran it, where it differs from the job's (the worker filled in `{%}`). */
+  readonly command: string | null;
 }
 
 /**
@@ -124,14 +126,15 @@ export async function completeAttempts(
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
            "attemptId" bigint, "runId" bigint, seq int, attempt int, target text, stage text, ok boolean,
            outcome text, "exitCode" int, signal text, "startedAt" timestamptz, "durationMs" double precision,
-           "outputBytes" bigint, sha256 text, stdout text, stderr text, truncated boolean, error text, "errorCode" text)),
+           "outputBytes" bigint, sha256 text, stdout text, stderr text, truncated boolean, error text, "errorCode" text,
+           command text)),
        recorded AS (
          UPDATE fanout.attempts a
             SET state = CASE WHEN i.stage = 'skipped' THEN 'released' ELSE 'ended' END,
                 target = i.target, stage = i.stage, exit_code = i."exitCode", signal = i.signal,
                 started_at = i."startedAt", ended_at = now(), duration_ms = i."durationMs",
                 output_bytes = i."outputBytes", sha256 = i.sha256, stdout = i.stdout, stderr = i.stderr,
-                truncated = i.truncated, error = i.error, error_code = i."errorCode"
+                truncated = i.truncated, error = i.error, error_code = i."errorCode", command = i.command
            FROM input i WHERE a.id = i."attemptId" AND a.state IN ('running', 'lost')
          RETURNING a.id),
        next AS (

@@ -78,7 +78,7 @@ export async function followRun(
     const { rows } = await persist(
       () =>
         pool.query(
-          `SELECT j.seq, j.args, j.command, j.state, j.attempts, j.finished,
+          `SELECT j.seq, j.args, coalesce(a.command, j.command) AS command, j.state, j.attempts, j.finished,
                   a.target, a.exit_code, a.signal, a.started_at, a.duration_ms, a.output_bytes, a.stdout, a.stderr, a.error, a.error_code
              FROM fanout.jobs j
              LEFT JOIN LATERAL (SELECT * FROM fanout.attempts a

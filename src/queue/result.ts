@@ -39,6 +39,7 @@ export function attemptResult(job: ClaimedJob, report: JobReport, output: Captur
     truncated: output.truncated,
     error: report.error === undefined ? null : redactSecrets(report.error),
     errorCode: report.errorCode ?? null,
+    command: report.command === job.command ? null : storable(report.command),
   };
 }
 
@@ -64,5 +65,6 @@ export function releasedResult(job: ClaimedJob): AttemptResult {
     truncated: false,
     error: null,
     errorCode: null,
+    command: null,
   };
 }

@@ -45,8 +45,12 @@ export async function* readAttempts(queue: Queue, runId: number): AsyncGenerator
   let after = { seq: 0, attempt: 0 };
   for (;;) {
     const { rows } = await queue.pool.query(
-      `SELECT a.*, j.command, j.args, j.state AS job_state FROM fanout.attempts a
+      `SELECT a.*, j.args, j.state AS job_state,
+              coalesce(a.command, CASE WHEN r.slot_marker IS NULL THEN j.command
+                                       ELSE replace(j.command, r.slot_marker::text, '{%}') END) AS command
+         FROM fanout.attempts a
          JOIN fanout.jobs j ON j.run_id = a.run_id AND j.seq = a.seq
+         JOIN fanout.runs r ON r.id = a.run_id
         WHERE a.run_id = $1 AND (a.seq, a.attempt) > ($2, $3)
         ORDER BY a.seq, a.attempt LIMIT ${PAGE}`,
       [runId, after.seq, after.attempt],

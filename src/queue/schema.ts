@@ -84,6 +84,10 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE fanout.jobs ADD COLUMN stdin bytea, ADD COLUMN error text;
   ALTER TABLE fanout.runs ADD COLUMN slot_marker bigint;
   `,
+  // The command as an attempt ran it, where the worker filled in {%}.
+  `
+  ALTER TABLE fanout.attempts ADD COLUMN command text;
+  `,
 ];
 
 /** The schema version this fanout writes and reads. */

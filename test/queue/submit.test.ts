@@ -68,6 +68,24 @@ describe('jobs --queue: what a queued run takes from the jobs command line (real
     expect(seen.map(([seq]) => Number(seq))).toEqual(Array.from({ length: 24 }, (_, index) => index + 1));
     const slots = new Set(seen.map(([, slot]) => slot));
     expect([...slots].sort()).toEqual(['1', '2', '3']);
+
+    // The record shows each command as it ran, with its slot, like the joblog of `jobs` without a queue.
+    const results = await runCli(['results', '--queue', db.url, String(runId), '--output', 'json']);
+    expect(results.code).toBe(0);
+    const records = results.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number; command: string; stdout: string });
+    expect(records).toHaveLength(24);
+    for (const record of records) {
+      expect(record.command).toBe(`sleep 0.2; echo ${record.seq} ${record.stdout.trim().split(' ')[1]}`);
+    }
+  });
+
+  it('--dry-run of a queued run shows {%} where the worker will put its slot', async () => {
+    const run = await runCli(['jobs', '--queue', db.url, '--dry-run', '--', 'echo {} {%}', ':::', 'a', 'b']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('#1\techo a {%}\n#2\techo b {%}\n');
   });
 
   it('a job whose input line cannot make a command fails with the reason, and nothing of it runs', async () => {

@@ -151,7 +151,11 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   const stream = around ? withFiles(built, around) : built;
 
   if (settings.dryRun) {
-    for await (const job of stream) io.stdout.write(`#${job.seq}\t${redactSecrets(job.command)}\n`);
+    const marker = slotMarker === undefined ? undefined : String(slotMarker);
+    for await (const job of stream) {
+      const command = marker === undefined ? job.command : job.command.replaceAll(marker, '{%}');
+      io.stdout.write(`#${job.seq}\t${redactSecrets(command)}\n`);
+    }
     return 0;
   }
   if (queued) {
