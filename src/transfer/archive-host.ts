@@ -5,7 +5,7 @@ import type { Target } from '../targets/target.js';
 /** A target whose files move as tar archives (a container, a pod), with helper commands run by its `sh`. */
 export interface ArchiveHost {
   readonly target: Target;
-  /** Extracts `archive` into the existing directory `directory`. */
+  /** Extracts `archive` into the existing directory `directory`, with the permission bits it holds. */
   putArchive(directory: string, archive: Readable, signal: AbortSignal): Promise<void>;
   /** A tar stream of `path`, its entries named from the path's last component. */
   getArchive(path: string, signal: AbortSignal): Promise<Readable>;
@@ -29,7 +29,8 @@ export function createExecArchiveHost(target: Target): ArchiveHost {
     async putArchive(directory, archive, signal) {
       const stderr: Buffer[] = [];
       const running = target.spawn({
-        command: `tar -x -f - -C ${quote(directory)}`,
+        // umask 0: the modes in the archive are the ones wanted, for any login.
+        command: `umask 0 && tar -x -f - -C ${quote(directory)}`,
         cwd: undefined,
         env: {},
         stdin: archive,

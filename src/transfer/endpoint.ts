@@ -2,7 +2,7 @@ import { createDockerArchiveHost } from '../targets/docker/transfer.js';
 import { DockerTarget } from '../targets/docker/target.js';
 import { localFileSystem } from '../targets/local-transfer.js';
 import { LocalTarget } from '../targets/local.js';
-import { openSshFileSystem } from '../targets/ssh/transfer.js';
+import { hasRemoteTar, openSshFileSystem } from '../targets/ssh/transfer.js';
 import { SshTarget } from '../targets/ssh/target.js';
 import type { Target } from '../targets/target.js';
 import { createExecArchiveHost, type ArchiveHost } from './archive-host.js';
@@ -14,18 +14,40 @@ export type Endpoint =
   | { readonly kind: 'archive'; readonly host: ArchiveHost; close(): void };
 
 /**
- * Opens the file access a transfer to or from `target` uses. Any other target (a pod, one of your own)
- * gets tar over its command channel.
+ * Whether a transfer moves a directory tree: known from a local source, or asked of the remote root over
+ * the file system the target offers.
+ */
+export type TreeHint = boolean | ((fs: TransferFileSystem) => Promise<boolean>);
+
+/**
+ * Opens the file access a transfer to or from `target` uses. An SSH host takes single files over SFTP and
+ * trees as tar over an exec channel when it has `tar` (SFTP otherwise). Any other target (a pod, one of
+ * your own) gets tar over its command channel.
  *
  * @example
- * const endpoint = await openEndpoint(target, signal);
+ * const endpoint = await openEndpoint(target, signal, true);
  * try { … } finally { endpoint.close(); }
  */
-export async function openEndpoint(target: Target, signal: AbortSignal): Promise<Endpoint> {
+export async function openEndpoint(target: Target, signal: AbortSignal, tree: TreeHint): Promise<Endpoint> {
   if (target instanceof LocalTarget) return { kind: 'file-system', fs: localFileSystem, close: () => {} };
-  if (target instanceof SshTarget)
-    return { kind: 'file-system', ...(await openSshFileSystem(target, signal)) };
+  if (target instanceof SshTarget) return openSshEndpoint(target, signal, tree);
   if (target instanceof DockerTarget)
     return { kind: 'archive', host: createDockerArchiveHost(target), close: () => {} };
   return { kind: 'archive', host: createExecArchiveHost(target), close: () => {} };
+}
+
+async function openSshEndpoint(target: SshTarget, signal: AbortSignal, tree: TreeHint): Promise<Endpoint> {
+  const archive: Endpoint = { kind: 'archive', host: createExecArchiveHost(target), close: () => {} };
+  if (tree === true && (await hasRemoteTar(target))) return archive;
+  const sftp = await openSshFileSystem(target, signal);
+  try {
+    if (typeof tree === 'function' && (await tree(sftp.fs)) && (await hasRemoteTar(target))) {
+      sftp.close();
+      return archive;
+    }
+  } catch (error) {
+    sftp.close();
+    throw error;
+  }
+  return { kind: 'file-system', ...sftp };
 }

@@ -6,7 +6,8 @@ import { localFileSystem } from '../targets/local-transfer.js';
 import type { Target } from '../targets/target.js';
 import { TransferContext } from './context.js';
 import type { EntrySource, TransferEntry } from './entry.js';
-import { openEndpoint, type Endpoint } from './endpoint.js';
+import type { TransferFileSystem } from './file-system.js';
+import { openEndpoint, type Endpoint, type TreeHint } from './endpoint.js';
 import { normalizeTransferOptions, type TransferOptions } from './options.js';
 import { readFromArchiveHost } from './read-archive.js';
 import { spoolToFile } from './spool.js';
@@ -69,9 +70,10 @@ function singleFile(
 async function run<T>(
   target: Target,
   context: TransferContext,
+  tree: TreeHint,
   work: (endpoint: Endpoint) => Promise<T>,
 ): Promise<T> {
-  const endpoint = await openEndpoint(target, context.signal).catch((error: unknown) => {
+  const endpoint = await openEndpoint(target, context.signal, tree).catch((error: unknown) => {
     throw context.failure(error, target.id, 'connect to');
   });
   try {
@@ -104,9 +106,11 @@ export async function upload(
   let context: TransferContext;
   let entries: EntrySource;
   let cleanup = async (): Promise<void> => {};
+  let tree = false;
   if (typeof source === 'string') {
     const path = resolve(source);
     const stat = await localFileSystem.lstat(path);
+    tree = stat?.type === 'directory';
     context = new TransferContext(target.id, normalized, stat?.type === 'file' ? stat.size : undefined);
     if (!stat) throw context.error('SOURCE_NOT_FOUND', `${path} does not exist`, path);
     entries = walkFileSystem(localFileSystem, path, context);
@@ -121,7 +125,7 @@ export async function upload(
     throw new TypeError('Expected `source` to be a local path, a Buffer or a Readable stream');
   }
   try {
-    await run(target, context, async (endpoint) => {
+    await run(target, context, tree, async (endpoint) => {
       if (endpoint.kind === 'file-system') {
         await prepareParent(endpoint.fs, root, context);
         return writeToFileSystem(endpoint.fs, root, entries, context);
@@ -173,7 +177,10 @@ export async function download(
   const local = typeof destination === 'string' ? resolve(destination) : undefined;
   if (local !== undefined) await prepareParent(localFileSystem, local, context);
   try {
-    await run(target, context, async (endpoint) => {
+    // A root that cannot be inspected goes the file-by-file way, which reports why.
+    const isTree = async (fs: TransferFileSystem): Promise<boolean> =>
+      (await fs.lstat(root).catch(() => undefined))?.type === 'directory';
+    await run(target, context, isTree, async (endpoint) => {
       const entries =
         endpoint.kind === 'file-system'
           ? walkFileSystem(endpoint.fs, root, context)

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { $ } from '../../src/dollar.js';
@@ -70,5 +70,54 @@ describe('transfer over SFTP to an SSH target', () => {
     const error = await upload(web(), Buffer.from('x'), '/root/fanout-denied').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'TRANSFER_FAILED', path: '/root/fanout-denied' });
     expect((error as Error).message).toMatch(/Permission denied/i);
+  });
+
+  it('stages a tree beside its destination (tar over exec) and gives it its name only once complete', async () => {
+    const source = scratch();
+    mkdirSync(join(source, 'a'));
+    writeFileSync(join(source, 'a/big.bin'), Buffer.alloc(16 * 1024 * 1024, 3));
+    writeFileSync(join(source, 'z'), 'last\n');
+    const parent = remoteDir();
+    const remote = join(parent, 'app');
+    let seen: string[] | undefined;
+    await upload(web(), source, remote, {
+      onProgress: ({ bytes }) => {
+        if (seen === undefined && bytes > 4 * 1024 * 1024) seen = readdirSync(parent);
+      },
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen![0]).toMatch(/^\.fanout-[0-9a-f]+\.app$/);
+    expect(describeTree(remote)).toEqual(describeTree(source));
+    expect(readdirSync(parent)).toEqual(['app']);
+  });
+
+  it('merges a tree into an existing one: files replaced, other files kept, modes set', async () => {
+    const source = scratch();
+    makeTree(source);
+    const remote = join(remoteDir(), 'app');
+    await upload(web(), source, remote);
+    writeFileSync(join(source, 'secret'), 'new key\n');
+    writeFileSync(join(remote, 'sub/extra'), 'kept\n');
+    execFileSync('chmod', ['700', join(remote, 'sub')]);
+    const again = await upload(web(), source, remote, { checksum: true });
+    expect(again).toMatchObject({ files: 6 });
+    const expected = { ...describeTree(source), 'sub/extra': describeTree(remote)['sub/extra'] };
+    expect(describeTree(remote)).toEqual(expected);
+    expect(readFileSync(join(remote, 'secret'), 'utf8')).toBe('new key\n');
+    expect(leftovers(join(remote, '..'))).toEqual([]);
+  });
+
+  it('a file where the tree has a directory fails the upload and leaves no staged copy', async () => {
+    const source = scratch();
+    makeTree(source);
+    const remote = join(remoteDir(), 'app');
+    await upload(web(), source, remote);
+    execFileSync('rm', ['-r', join(remote, 'sub/deeper')]);
+    writeFileSync(join(remote, 'sub/deeper'), 'in the way\n');
+    const error = await upload(web(), source, remote).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TRANSFER_FAILED', path: remote });
+    expect((error as Error).message).toMatch(/in the way/);
+    expect(readFileSync(join(remote, 'sub/deeper'), 'utf8')).toBe('in the way\n');
+    expect(leftovers(join(remote, '..'))).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import { quote } from '../../internal/quote.js';
 import type { FileStat, TransferFileSystem } from '../../transfer/file-system.js';
 import { parseSha256, runRemoteScript } from '../../transfer/remote-script.js';
+import type { Connection } from './connection.js';
 import { acquireConnection } from './pool.js';
 import type { SshTarget } from './target.js';
 
@@ -185,4 +186,27 @@ export async function openSshFileSystem(
   const connection = await acquireConnection(target.settings);
   const sftp = await connection.sftp(signal);
   return { fs: createSftpFileSystem(target, sftp), close: () => sftp.end() };
+}
+
+/** Per pooled connection: whether its host has `tar`, asked once. */
+const tarChecks = new WeakMap<Connection, Promise<boolean>>();
+
+/**
+ * Whether the host has `tar` (and so takes trees as one archive over an exec channel), asked once per
+ * pooled connection. A failed question counts as no `tar`: the transfer goes file by file over SFTP.
+ *
+ * @example
+ * if (await hasRemoteTar(target)) host = createExecArchiveHost(target);
+ */
+export async function hasRemoteTar(target: SshTarget): Promise<boolean> {
+  const connection = await acquireConnection(target.settings);
+  let check = tarChecks.get(connection);
+  if (check === undefined) {
+    check = runRemoteScript(target, 'command -v tar >/dev/null && echo tar').then(
+      (output) => output.trim() === 'tar',
+      () => false,
+    );
+    tarChecks.set(connection, check);
+  }
+  return check;
 }
