@@ -97,11 +97,11 @@ const workloads: Array<{ name: string; cells: Cell[]; check: () => boolean }> = 
       },
       {
         tool: 'parallel-scp',
-        run: () => sh(`parallel-scp -h ${hostsFile} -p 8 -x "${sshOpts}" ${big} ${remote}/big.bin`),
+        run: () => sh(`parallel-scp -h ${hostsFile} -p 8 -t 0 -x "${sshOpts}" ${big} ${remote}/big.bin`),
       },
       {
         tool: 'parallel-rsync',
-        run: () => sh(`parallel-rsync -h ${hostsFile} -p 8 -x "${sshOpts}" ${big} ${remote}/big.bin`),
+        run: () => sh(`parallel-rsync -h ${hostsFile} -p 8 -t 0 -S "${sshOpts}" ${big} ${remote}/big.bin`),
       },
       {
         tool: 'scp | xargs -P 8',
@@ -119,11 +119,11 @@ const workloads: Array<{ name: string; cells: Cell[]; check: () => boolean }> = 
       { tool: 'fanout', run: () => Promise.all(targets().map((t) => upload(t, tree, join(remote, 'tree')))) },
       {
         tool: 'parallel-scp',
-        run: () => sh(`parallel-scp -r -h ${hostsFile} -p 8 -x "${sshOpts}" ${tree} ${remote}/`),
+        run: () => sh(`parallel-scp -r -h ${hostsFile} -p 8 -t 0 -x "${sshOpts}" ${tree} ${remote}/`),
       },
       {
         tool: 'parallel-rsync',
-        run: () => sh(`parallel-rsync -r -h ${hostsFile} -p 8 -x "${sshOpts}" ${tree} ${remote}/`),
+        run: () => sh(`parallel-rsync -r -h ${hostsFile} -p 8 -t 0 -S "${sshOpts}" ${tree} ${remote}/`),
       },
       {
         tool: 'scp | xargs -P 8',
@@ -154,7 +154,7 @@ const workloads: Array<{ name: string; cells: Cell[]; check: () => boolean }> = 
         tool: 'parallel-slurp',
         run: () =>
           sh(
-            `parallel-slurp -h ${hostsFile} -p 8 -x "${sshOpts}" -L ${join(work, 'pulled')} ${pullFile} pull.bin`,
+            `parallel-slurp -h ${hostsFile} -p 8 -t 0 -x "${sshOpts}" -L ${join(work, 'pulled')} ${pullFile} pull.bin`,
           ),
       },
       {
@@ -183,7 +183,9 @@ try {
     console.log(workload.name);
     for (const r of results)
       console.log(
-        `  ${r.tool.padEnd(18)} ${r.seconds.toFixed(2).padStart(7)} s  ${(r.seconds / best).toFixed(2)}x best peer  sha256 ${r.ok ? 'ok' : 'MISMATCH'}`,
+        Number.isNaN(r.seconds)
+          ? `  ${r.tool.padEnd(18)}  failed (see its error above): not ranked`
+          : `  ${r.tool.padEnd(18)} ${r.seconds.toFixed(2).padStart(7)} s  ${(r.seconds / best).toFixed(2)}x best peer  sha256 ${r.ok ? 'ok' : 'MISMATCH'}`,
       );
   }
   console.log(`fanout peak RSS ${(peakRss / 1e6).toFixed(0)} MB`);

@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  symlink,
+  utimes,
+} from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FileStat, TransferFileSystem } from '../transfer/file-system.js';
@@ -41,6 +52,7 @@ export const localFileSystem: TransferFileSystem = {
   readdir: (path) => readdir(path),
   readlink: (path) => readlink(path),
   createReadStream: (path, signal) => createReadStream(path, { signal, highWaterMark: 256 * 1024 }),
+  readFile: (path) => readFile(path),
   async writeFile(path: string, body: Readable, mode: number, signal: AbortSignal) {
     await pipeline(body, createWriteStream(path, { flags: 'wx', mode }), { signal });
   },

@@ -6,11 +6,15 @@ import type { NormalizedTransferOptions } from './options.js';
 import { createNonce } from './paths.js';
 import { TransferError } from './transfer-error.js';
 
-/** A file's bytes on their way, counted and (with `checksum`) hashed as they pass. */
-export interface MeteredBody {
-  readonly stream: Readable;
-  /** The sha256 of every byte that went through; call after the stream has ended. */
+/** What was sent of one file: with `checksum`, its sha256. */
+export interface SentDigest {
+  /** The sha256 of every byte that went through ('' without `checksum`); call once they all went. */
   digest(): string;
+}
+
+/** A file's bytes on their way, counted and (with `checksum`) hashed as they pass. */
+export interface MeteredBody extends SentDigest {
+  readonly stream: Readable;
 }
 
 /**
@@ -91,6 +95,15 @@ export class TransferContext {
     body.pipe(stream);
     let digest: string | undefined;
     return { stream, digest: () => (digest ??= hash?.digest('hex') ?? '') };
+  }
+
+  /** Counts, reports and (with `checksum`) hashes a small file read in one piece. */
+  meterWhole(entry: TransferEntry, data: Buffer): SentDigest {
+    this.bytes += data.length;
+    this.files++;
+    this.#report(entry.path);
+    const digest = this.options.checksum ? createHash('sha256').update(data).digest('hex') : '';
+    return { digest: () => digest };
   }
 
   #report(path: string): void {

@@ -15,6 +15,11 @@ export interface TransferEntry {
   /** The file's bytes; called at most once, only for files, and read to the end before the next entry. */
   open(): Readable;
   /**
+   * The whole content in one read, offered for small files instead of `open` (a stream per file is what
+   * costs most in a tree of thousands). Called at most once.
+   */
+  readAll?: () => Promise<Buffer>;
+  /**
    * The sha256 (hex) the source holds for this file, taken after its bytes were sent (a local file is read
    * again) or before (a remote one is hashed where it lives). Compared with what was sent and stored.
    */

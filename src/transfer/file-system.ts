@@ -18,6 +18,8 @@ export interface TransferFileSystem {
   readdir(path: string): Promise<string[]>;
   readlink(path: string): Promise<string>;
   createReadStream(path: string, signal: AbortSignal): Readable;
+  /** A whole file in one read, where that is cheaper than a stream (the local disk). */
+  readFile?(path: string): Promise<Buffer>;
   /** Writes `body` to a new file at `path` (failing if one exists) and resolves once it is closed. */
   writeFile(path: string, body: Readable, mode: number, signal: AbortSignal): Promise<void>;
   /** Creates a directory; with `recursive`, its missing parents too. An existing directory is fine. */

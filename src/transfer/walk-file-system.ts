@@ -4,6 +4,9 @@ import type { TransferEntry } from './entry.js';
 import type { FileStat, TransferFileSystem } from './file-system.js';
 import { joinEntry } from './paths.js';
 
+/** Files up to this size are read in one piece when the file system offers it. */
+const SMALL_FILE = 64 * 1024;
+
 /**
  * The entries of a file or directory tree, parents first, names sorted. Symbolic links are entries of their
  * own (never followed); sockets, FIFOs and devices fail the transfer. Missing `root`: SOURCE_NOT_FOUND.
@@ -42,6 +45,9 @@ async function* visit(
     mtimeMs: stat.mtimeMs,
     linkTarget,
     open: () => fs.createReadStream(path, context.signal),
+    ...(stat.type === 'file' && stat.size <= SMALL_FILE && fs.readFile
+      ? { readAll: () => fs.readFile!(path) }
+      : {}),
     ...(stat.type === 'file' && context.options.checksum ? { sourceSha256: () => fs.sha256(path) } : {}),
   };
   if (stat.type !== 'directory') return;

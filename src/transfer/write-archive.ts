@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { quote } from '../internal/quote.js';
 import type { ArchiveHost } from './archive-host.js';
-import type { MeteredBody, TransferContext } from './context.js';
+import type { SentDigest, TransferContext } from './context.js';
 import type { EntrySource, TransferEntry } from './entry.js';
 import { isSafeEntryPath, joinEntry, tempPathFor } from './paths.js';
 import { runRemoteScript } from './remote-script.js';
@@ -13,7 +13,7 @@ interface Placed {
   /** Where it is staged, relative to the temporary root. */
   readonly path: string;
   readonly entry: TransferEntry;
-  body: MeteredBody | undefined;
+  body: SentDigest | undefined;
 }
 
 /** File and link names per staged directory, for one `mv` each: bounded so the command line stays short. */
@@ -169,11 +169,19 @@ export async function writeToArchiveHost(
       }
       const item: Placed = { path: entry.path, entry, body: undefined };
       placed.push(item);
+      const readAll = entry.readAll;
       yield {
         ...entry,
         path,
         mtimeMs,
         open: () => (item.body = context.meter(entry, entry.open())).stream,
+        ...(readAll && {
+          readAll: async () => {
+            const data = await readAll();
+            item.body = context.meterWhole(entry, data);
+            return data;
+          },
+        }),
       };
     }
   }
