@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { $ } from '../../src/dollar.js';
 import { closeSshConnections } from '../../src/targets/ssh/index.js';
 import { upload } from '../../src/transfer/transfer.js';
 import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
-import { leftovers, scratch } from './tree.js';
+import { describeTree, leftovers, makeTree, scratch } from './tree.js';
 
 const host = fixtures().hosts[1]!;
 const web = () => $.ssh(optionsFor(host));
@@ -40,6 +40,14 @@ function cutConnections(): void {
   };
   const monitors = children(host.pid);
   for (const pid of [...monitors, ...monitors.flatMap(children)]) process.kill(pid, 'SIGKILL');
+}
+
+/** A tree of small files with one `mb`-megabyte file in the middle: long enough to be cut while it goes. */
+function bigTree(mb: number): string {
+  const root = scratch();
+  makeTree(root);
+  copyFileSync(bigFile(mb), join(root, 'sub/middle.bin'));
+  return root;
 }
 
 afterAll(() => closeSshConnections());
@@ -121,5 +129,42 @@ describe('transfer faults over SSH', () => {
     } finally {
       rmSync('/root/fanout-locked', { recursive: true, force: true });
     }
+  });
+
+  it('a connection cut mid-tree (tar over exec) leaves no partial tree under the final name; a new upload succeeds', async () => {
+    const dir = ownedDir();
+    const target = join(dir, 'app');
+    const source = bigTree(64);
+    let cut = false;
+    const error = await upload(web(), source, target, {
+      onProgress: ({ bytes }) => {
+        if (!cut && bytes > 8 * 1024 * 1024) {
+          cut = true;
+          cutConnections();
+        }
+      },
+    }).catch((e: unknown) => e);
+    expect(cut).toBe(true);
+    expect(error).toMatchObject({ target: expect.stringContaining(host.host) });
+    expect(['CONNECTION_LOST', 'TRANSFER_FAILED']).toContain((error as { code: string }).code);
+    expect(existsSync(target)).toBe(false);
+    // The cut left its staged copy under a hidden temporary name only.
+    expect(readdirSync(dir).every((name) => name.startsWith('.fanout-'))).toBe(true);
+
+    await upload(web(), source, target, { checksum: true });
+    expect(describeTree(target)).toEqual(describeTree(source));
+  });
+
+  it('aborting a tree upload removes the staged tree on the target', async () => {
+    const dir = ownedDir();
+    const controller = new AbortController();
+    const error = await upload(web(), bigTree(64), join(dir, 'app'), {
+      signal: controller.signal,
+      onProgress: ({ bytes }) => {
+        if (bytes > 4 * 1024 * 1024) controller.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ABORTED' });
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
