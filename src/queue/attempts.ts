@@ -59,7 +59,8 @@ export async function claimJobs(
     `WITH picked AS (
        SELECT j.run_id, j.seq FROM fanout.jobs j
         WHERE j.run_id = $2 AND j.state = 'queued' AND (j.not_before IS NULL OR j.not_before <= now())
-          AND EXISTS (SELECT 1 FROM fanout.runs r WHERE r.id = $2 AND r.state = 'running')
+          AND EXISTS (SELECT 1 FROM fanout.runs r WHERE r.id = $2 AND r.state = 'running'
+                                                      AND (r.batch_end IS NULL OR j.seq <= r.batch_end))
         ORDER BY j.seq LIMIT $3
         FOR UPDATE OF j SKIP LOCKED),
      taken AS (
@@ -91,7 +92,8 @@ export async function findClaimableRun(db: pg.Pool): Promise<number | undefined>
     `SELECT r.id FROM fanout.runs r
       WHERE r.state = 'running'
         AND EXISTS (SELECT 1 FROM fanout.jobs j WHERE j.run_id = r.id AND j.state = 'queued'
-                       AND (j.not_before IS NULL OR j.not_before <= now()))
+                       AND (j.not_before IS NULL OR j.not_before <= now())
+                       AND (r.batch_end IS NULL OR j.seq <= r.batch_end))
       ORDER BY r.id LIMIT 1`,
   );
   return rows[0] ? Number(rows[0].id) : undefined;

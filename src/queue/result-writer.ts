@@ -2,15 +2,15 @@ import type pg from 'pg';
 import { completeAttempts, type AttemptResult } from './attempts.js';
 import { persist } from './connect.js';
 import { applyHaltPolicy } from './halt.js';
-import { settleRuns } from './runs.js';
+import { openBatches, settleRuns } from './runs.js';
 
 const BATCH = 500;
 const LINGER_MS = 5;
 
 /**
  * Writes attempt results back in batches (one transaction each), one batch at a time, waiting out server
- * restarts with the results kept in memory; then applies the halt policy of runs that had failures and
- * ends the runs that are finished.
+ * restarts with the results kept in memory; then applies the halt policy of runs that had failures, opens
+ * the next rolling batch where one has ended, and ends the runs that are finished.
  */
 export class ResultWriter {
   readonly #pool: pg.Pool;
@@ -56,6 +56,7 @@ export class ResultWriter {
       const { runs, failedRuns } = await persist(() => completeAttempts(this.#pool, batch));
       this.#pending.splice(0, batch.length);
       for (const runId of failedRuns) await persist(() => applyHaltPolicy(this.#pool, runId));
+      await persist(() => openBatches(this.#pool, runs));
       await persist(() => settleRuns(this.#pool, runs));
     }
   }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { FailurePolicy } from '../fleet/policy.js';
-import { RUNS_CHANNEL } from './listen.js';
+import { batchSizes, type FailurePolicy } from '../fleet/policy.js';
+import { JOBS_CHANNEL, RUNS_CHANNEL } from './listen.js';
 import type { ResolvedRunSpec } from './spec.js';
 import type { Queue } from './connect.js';
 
@@ -46,8 +46,8 @@ const FINISH_LOCK = 0x666e;
  */
 export async function createRun(db: Db, spec: ResolvedRunSpec): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO fanout.runs (template, timeout_ms, kill_grace_ms, retries, backoff_ms, policy, output_cap, slot_marker)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    `INSERT INTO fanout.runs (template, timeout_ms, kill_grace_ms, retries, backoff_ms, policy, output_cap, slot_marker, batch_end)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
     [
       spec.template,
       spec.timeoutMs ?? null,
@@ -57,9 +57,12 @@ export async function createRun(db: Db, spec: ResolvedRunSpec): Promise<number> 
       JSON.stringify(spec.policy),
       spec.outputCap,
       spec.slotMarker ?? null,
+      spec.policy.batches === undefined ? null : 0,
     ],
   );
-  return Number(rows[0]!.id);
+  const id = Number(rows[0]!.id);
+  await openBatches(db, [id]);
+  return id;
 }
 
 /** Reads a run, or undefined when there is none with that id. */
@@ -142,6 +145,45 @@ export async function stopRun(db: pg.Pool, id: number, stop: RunStop): Promise<b
   }
   await settleRuns(db, [id]);
   return true;
+}
+
+/**
+ * Opens the next rolling batch of each of these runs whose open batches have ended (no job up to
+ * `batch_end` queued or running) while the run still runs: `batch_end` moves to the next batch's last job.
+ * A batch given as a share of all jobs opens once the run's total is known. Safe to call from many
+ * processes at once: the move is made only from the `batch_end` it was computed from.
+ */
+export async function openBatches(db: Db, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const { rows } = await db.query<{
+    id: string;
+    policy: FailurePolicy;
+    batch_end: number;
+    total: number | null;
+  }>(
+    `SELECT r.id, r.policy, r.batch_end, r.total FROM fanout.runs r
+      WHERE r.id = ANY($1::bigint[]) AND r.state = 'running' AND r.batch_end IS NOT NULL
+        AND (r.total IS NULL OR r.batch_end < r.total)
+        AND NOT EXISTS (SELECT 1 FROM fanout.jobs j
+                         WHERE j.run_id = r.id AND j.seq <= r.batch_end AND j.state IN ('queued', 'running'))`,
+    [ids],
+  );
+  for (const run of rows) {
+    const sizes = run.policy.batches!;
+    if (run.total === null && sizes.some((size) => typeof size === 'string')) continue;
+    let end = 0;
+    for (const size of batchSizes(sizes, run.total ?? undefined)) {
+      end += size;
+      if (end > run.batch_end) break;
+    }
+    if (end <= run.batch_end) continue;
+    const moved = await db.query('UPDATE fanout.runs SET batch_end = $2 WHERE id = $1 AND batch_end = $3', [
+      run.id,
+      end,
+      run.batch_end,
+    ]);
+    if (moved.rowCount) await db.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, run.id]);
+  }
 }
 
 /**

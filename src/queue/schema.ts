@@ -84,9 +84,11 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE fanout.jobs ADD COLUMN stdin bytea, ADD COLUMN error text;
   ALTER TABLE fanout.runs ADD COLUMN slot_marker bigint;
   `,
-  // The command as an attempt ran it, where the worker filled in {%}.
+  // The command as an attempt ran it, where the worker filled in {%}; with rolling batches, the last job
+  // of the batches opened so far (jobs after it are not claimable yet).
   `
   ALTER TABLE fanout.attempts ADD COLUMN command text;
+  ALTER TABLE fanout.runs ADD COLUMN batch_end integer;
   `,
 ];
 

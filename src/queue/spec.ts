@@ -16,7 +16,10 @@ export interface RunSpec {
   readonly retries?: number;
   /** Delay before a failed job is claimable again, doubling per retry, at most 30 s. Default: '100ms'. */
   readonly backoff?: Duration;
-  /** The halt policy, applied to the whole run; rolling batches are not supported. Default: `{ halt: 'never' }`. */
+  /**
+   * The halt policy, applied to the whole run. With `batches`, the jobs of a batch become claimable once
+   * every job before them has ended and the threshold was not reached. Default: `{ halt: 'never' }`.
+   */
   readonly policy?: FailurePolicy;
   /** Bytes of stdout and of stderr kept per attempt; the rest is dropped and the attempt marked `truncated`. Default: 64 KiB. */
   readonly outputCap?: number;
@@ -66,11 +69,6 @@ export function normalizeRunSpec(spec: RunSpec): ResolvedRunSpec {
     throw new TypeError(`Expected \`template\` to be a string, got \`${String(spec.template)}\``);
   }
   const policy = validatePolicy(spec.policy ?? { halt: 'never' });
-  if (policy.batches !== undefined) {
-    throw new TypeError(
-      'Expected `policy` without `batches`: rolling batches are not supported by the queue',
-    );
-  }
   return {
     template: spec.template,
     timeoutMs: spec.timeout === undefined ? undefined : parseDuration(spec.timeout, 'timeout'),

@@ -2,7 +2,7 @@ import type { FleetJobInput } from '../fleet/job.js';
 import { normalizeJob, type FleetJob } from '../fleet/job.js';
 import type { Queue } from './connect.js';
 import { JOBS_CHANNEL } from './listen.js';
-import { createRun, settleRuns } from './runs.js';
+import { createRun, openBatches, settleRuns } from './runs.js';
 import { normalizeRunSpec, type RunSpec } from './spec.js';
 
 /** Options of {@link submitRun}; every field is optional. */
@@ -99,7 +99,9 @@ export async function submitRun(
     `UPDATE fanout.runs SET total = (SELECT count(*) FROM fanout.jobs WHERE run_id = $1) WHERE id = $1 RETURNING total`,
     [runId],
   );
-  // Fast workers may have finished every job already: the run ends now that its total is known.
+  // Fast workers may have finished every job already: the run ends now that its total is known, and a
+  // batch given as a share of all jobs can open.
+  await openBatches(pool, [runId]);
   await settleRuns(pool, [runId]);
   return { runId, total: rows[0]!.total };
 }

@@ -106,8 +106,75 @@ describe('jobs --queue: what a queued run takes from the jobs command line (real
     expect(await outputs(db, runId)).toEqual(['got-one\n', '', 'got-three\n']);
   });
 
+  /** Each job's start and end (ms) from its attempt record, by seq. */
+  async function spans(runId: number): Promise<Map<number, { start: number; end: number; state: string }>> {
+    const rows = await query<{
+      seq: number;
+      start: number | null;
+      duration_ms: number | null;
+      state: string;
+    }>(
+      db.url,
+      `SELECT j.seq, j.state, extract(epoch FROM a.started_at) * 1000 AS start, a.duration_ms
+         FROM fanout.jobs j LEFT JOIN fanout.attempts a ON a.run_id = j.run_id AND a.seq = j.seq
+        WHERE j.run_id = $1 ORDER BY j.seq`,
+      [runId],
+    );
+    return new Map(
+      rows.map((row) => {
+        const start = Number(row.start);
+        return [row.seq, { start, end: start + Number(row.duration_ms), state: row.state }];
+      }),
+    );
+  }
+
   it.each([
-    ['--batches', ['--batches', '1,10'], 'rolling batches are not supported by the queue'],
+    ['1,3', ['a', 'b', 'c', 'd', 'e', 'f', 'g'], [[1], [2, 3, 4], [5, 6, 7]]],
+    [
+      '50%',
+      ['a', 'b', 'c', 'd'],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ],
+  ])(
+    '--batches %s opens each batch once every job of the one before has ended',
+    async (sizes, args, batches) => {
+      const runId = await runQueued(db, ['sleep 0.3; echo {}', ':::', ...args], {
+        flags: ['--batches', sizes],
+        workerFlags: ['-j', '4'],
+      });
+      expect((await runFacts(db.url, runId)).run).toEqual({ state: 'done', total: args.length });
+      const jobs = await spans(runId);
+      for (let index = 1; index < batches.length; index += 1) {
+        const before = Math.max(...batches[index - 1]!.map((seq) => jobs.get(seq)!.end));
+        const after = Math.min(...batches[index]!.map((seq) => jobs.get(seq)!.start));
+        expect(after).toBeGreaterThanOrEqual(before - 1);
+      }
+      // Within a batch the worker's 4 slots run its jobs side by side.
+      const last = batches.at(-1)!.map((seq) => jobs.get(seq)!);
+      expect(Math.max(...last.map((job) => job.start))).toBeLessThan(Math.min(...last.map((job) => job.end)));
+    },
+  );
+
+  it('--batches with --halt soon: a failure in a batch keeps the next batches from starting', async () => {
+    const runId = await runQueued(db, ['test {} != bad', ':::', 'ok', 'bad', 'ok', 'ok', 'ok'], {
+      flags: ['--batches', '2', '--halt', 'soon,fail=1'],
+      workerFlags: ['-j', '4'],
+    });
+    const facts = await runFacts(db.url, runId);
+    expect(facts.run.state).toBe('halted');
+    expect(facts.jobs.map((job) => [job.seq, job.state, job.attempts])).toEqual([
+      [1, 'ok', 1],
+      [2, 'failed', 1],
+      [3, 'skipped', 0],
+      [4, 'skipped', 0],
+      [5, 'skipped', 0],
+    ]);
+  });
+
+  it.each([
     ['--stdin', ['--stdin'], 'queued jobs have no stdin'],
     ['--concurrency', ['-j', '4'], 'give -j to each `fanout worker`'],
     ['--delay', ['--delay', '1s'], 'workers start jobs as they free up'],

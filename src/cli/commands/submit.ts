@@ -22,7 +22,6 @@ export interface SubmitPlan {
 const NOT_FOR_QUEUE: readonly [keyof CliFlags, string, string][] = [
   ['concurrency', '--concurrency', 'give -j to each `fanout worker`'],
   ['perTarget', '--per-target', 'give it to each `fanout worker`'],
-  ['batches', '--batches', 'rolling batches are not supported by the queue'],
   ['resume', '--resume', 'a queued run goes on when workers start again'],
   ['resumeFailed', '--resume-failed', 'a queued run goes on when workers start again'],
   ['stdin', '--stdin', 'queued jobs have no stdin'],
