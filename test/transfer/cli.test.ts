@@ -48,6 +48,30 @@ describe('fanout push and pull over the sshd fixtures', { timeout: 300_000 }, ()
     expect(lines.slice(1).every((line) => line.split('\t')[6] === '0')).toBe(true);
   });
 
+  it('push and pull progress counts the bytes and files moved by every target', async () => {
+    const { dir, inventory } = sshInventory();
+    const source = join(scratch(), 'site');
+    execFileSync('mkdir', [source]);
+    makeTree(source);
+    const remote = remoteRoot();
+    const push = await runCli(['push', '-i', inventory, '@all', source, remote, '--progress', 'plain'], {
+      cwd: dir,
+    });
+    expect(push.code).toBe(0);
+    // 8 targets × (4 files of 70,022 bytes in all, and 2 links).
+    expect(push.stderr).toMatch(
+      /^fanout: 8\/8 done, 0 failed, 0 running, .*, 560\.2 kB \(.*\/s\), 48 files$/m,
+    );
+    const pull = await runCli(
+      ['pull', '-i', inventory, '@all', join(remote, 'site'), join(dir, 'back'), '--progress', 'plain'],
+      { cwd: dir },
+    );
+    expect(pull.code).toBe(0);
+    expect(pull.stderr).toMatch(
+      /^fanout: 8\/8 done, 0 failed, 0 running, .*, 560\.2 kB \(.*\/s\), 48 files$/m,
+    );
+  });
+
   it('pull lands each target’s copy in LOCAL_DIR/<target>/', async () => {
     const { dir, inventory } = sshInventory();
     const remote = remoteRoot();

@@ -29,10 +29,15 @@ export async function pullCommand(input: CommandInput<CliFlags>): Promise<number
   return runTransferPlan(input, selection, {
     name: 'pull',
     description: `pull ${paths.map(quote).join(' ')} ${quote(destination)}`,
-    action: (member, options) => async (target, signal, say) => {
+    action: (member, options, tally) => async (target, signal, say) => {
       for (const remote of paths) {
         const local = posix.join(localDir, directoryFor(member.name), posix.basename(remote));
-        const result = await download(target, remote, local, { ...options, mkdirs: true, signal });
+        const result = await download(target, remote, local, {
+          ...options,
+          mkdirs: true,
+          signal,
+          onProgress: tally.follow(),
+        });
         say(describeTransfer('pulled', remote, result));
       }
     },

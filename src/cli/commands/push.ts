@@ -33,11 +33,12 @@ export async function pushCommand(input: CommandInput<CliFlags>): Promise<number
   return runTransferPlan(input, selection, {
     name: 'push',
     description: `push ${paths.map(quote).join(' ')} ${quote(destination)}`,
-    action: (_member, options) => async (target, signal, say) => {
+    action: (_member, options, tally) => async (target, signal, say) => {
       for (const local of locals) {
         const result = await upload(target, local, posix.join(destination, basename(local)), {
           ...options,
           signal,
+          onProgress: tally.follow(),
         });
         say(describeTransfer('pushed', local, result));
       }

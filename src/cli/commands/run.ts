@@ -1,3 +1,4 @@
+import type { TransferTally } from '../render/transfer-tally.js';
 import { createTargets, readJoblog, redactSecrets, runOn, type FleetTarget } from '../../index.js';
 import type { CliFlags } from '../flags.js';
 import { countOf } from '../format.js';
@@ -45,7 +46,7 @@ export async function runCommand(input: CommandInput<CliFlags>): Promise<number>
     );
   }
   if (members.length === 0) return 0;
-  return runOnEveryMember(settings, members, command, io, groupOf);
+  return runOnEveryMember(settings, members, command, io, { groupOf });
 }
 
 /**
@@ -60,8 +61,12 @@ export async function runOnEveryMember(
   members: readonly FleetTarget[],
   command: string,
   io: CliIo,
-  /** The group progress counts a target under; default its kind. */
-  groupOf?: (target: string) => string,
+  progress: {
+    /** The group progress counts a target under; default its kind. */
+    readonly groupOf?: (target: string) => string;
+    /** Bytes and files the jobs move (`push`, `pull`). */
+    readonly transfers?: TransferTally;
+  } = {},
 ): Promise<number> {
   if (settings.dryRun) {
     for (const member of members) io.stdout.write(`${member.name}\t${redactSecrets(command)}\n`);
@@ -72,7 +77,7 @@ export async function runOnEveryMember(
       settings,
       members,
       total: members.length,
-      ...(groupOf ? { groupOf } : {}),
+      ...progress,
       // One job per target: each group's total is its number of targets.
       jobsPerTarget: 1,
       label: (target) => target,

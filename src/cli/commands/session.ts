@@ -17,6 +17,7 @@ import { showControls } from '../render/controls.js';
 import { createCutNotes } from '../render/cut-notes.js';
 import { createOutputRenderer } from '../render/output.js';
 import { createProgressRenderer } from '../render/progress.js';
+import type { TransferTally } from '../render/transfer-tally.js';
 import { palette, Screen, useColor } from '../render/screen.js';
 import { createMemoryBudget } from '../render/spill.js';
 import { FailureLog, printSummary } from '../render/summary.js';
@@ -39,6 +40,8 @@ export interface SessionPlan {
   /** The folder of a job under `--results DIR`: the target for `run`, the job number for `jobs`. */
   readonly resultsName: (target: string, seq: number) => string;
   readonly start: (options: Partial<FleetOptions>) => Promise<FleetReport>;
+  /** Bytes and files moved by the jobs (`push`, `pull`): progress shows them. */
+  readonly transfers?: TransferTally;
 }
 
 const DISPOSE_WAIT_MS = 2000;
@@ -102,6 +105,7 @@ export async function runSession(plan: SessionPlan, io: CliIo): Promise<number> 
     groupOf,
     groups,
     label,
+    ...(plan.transfers ? { transfers: plan.transfers } : {}),
   });
   const failures = new FailureLog();
   const joblog: JoblogWriter | undefined =

@@ -7,8 +7,10 @@ import {
   type TransferResult,
 } from '../../index.js';
 import type { CliFlags } from '../flags.js';
+import { formatBytes } from '../format.js';
 import type { CommandInput } from '../io.js';
 import { resolveSettings } from '../options.js';
+import { TransferTally } from '../render/transfer-tally.js';
 import { usageError } from '../usage.js';
 import { runOnEveryMember } from './run.js';
 import { resolveSelection } from './select.js';
@@ -19,7 +21,8 @@ export interface TransferPlan {
   readonly name: 'push' | 'pull';
   /** The job as the joblog and `--dry-run` show it. */
   readonly description: string;
-  readonly action: (member: FleetTarget, options: TransferOptions) => TransferAction;
+  /** The job on one member; each transfer it makes reports to `tally` (`onProgress: tally.follow()`). */
+  readonly action: (member: FleetTarget, options: TransferOptions, tally: TransferTally) => TransferAction;
 }
 
 /** The transfer flags as options. */
@@ -51,15 +54,6 @@ export function splitTransferArgs(
   return { selection, paths: rest.slice(0, -1), destination };
 }
 
-/** `1.5 MB`, `812 B`. */
-function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  for (; value >= 1000 && unit < units.length - 1; unit++) value /= 1000;
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
 /**
  * One line saying what a transfer moved.
  *
@@ -86,9 +80,10 @@ export async function runTransferPlan(
   const { io, flags } = input;
   const settings = resolveSettings(flags, io.stderr.isTTY === true);
   const options = transferOptions(flags);
+  const tally = new TransferTally();
   const members = createTargets(resolveSelection([selection], flags, io)).map((member) => ({
     ...member,
-    target: createTransferJobTarget(member.target, plan.action(member, options)),
+    target: createTransferJobTarget(member.target, plan.action(member, options, tally)),
   }));
-  return runOnEveryMember(settings, members, plan.description, io);
+  return runOnEveryMember(settings, members, plan.description, io, { transfers: tally });
 }

@@ -1,5 +1,6 @@
 import type { Palette } from './screen.js';
 import type { GroupTally, ProgressTracker } from './progress-tracker.js';
+import type { TransferTally } from './transfer-tally.js';
 
 /** Group lines shown below the overall one; more groups are summed up in one line. */
 const SHOWN_GROUPS = 6;
@@ -15,6 +16,8 @@ export interface FrameContext {
   readonly final: boolean;
   /** Drawn before the overall line (a spinner on a terminal); default none. */
   readonly lead?: string;
+  /** Bytes and files moved so far, shown after the job counts when the jobs are transfers. */
+  readonly transfers?: TransferTally;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface FrameContext {
  */
 export function formatProgressFrame(tracker: ProgressTracker, context: FrameContext): string[] {
   const { now, final } = context;
-  const lines = [`${context.lead ?? ''}${describeOverall(tracker, now, final)}`];
+  const lines = [`${context.lead ?? ''}${describeOverall(tracker, now, final, context.transfers)}`];
   const groups = tracker.groups;
   if (groups.length > 1) {
     const width = Math.max(...groups.map((group) => group.name.length));
@@ -52,6 +55,7 @@ export function formatProgressFrame(tracker: ProgressTracker, context: FrameCont
 export function describeProgress(tracker: ProgressTracker, colors: Palette, context: FrameContext): string {
   const parts = [describeCounts(tracker.done, tracker.total, tracker.failed, tracker.running, colors)];
   parts.push(`${tracker.rate(context.now).toFixed(1)}/s`);
+  if (context.transfers) parts.push(context.transfers.describe(context.now));
   const eta = tracker.etaMs(context.now);
   if (eta !== undefined && !context.final) parts.push(`ETA ${formatSeconds(eta)}`);
   if (tracker.limits.size > 0) parts.push(`limits: ${describeLimits(tracker.limits)}`);
@@ -71,12 +75,18 @@ function describeStalled(tracker: ProgressTracker, context: FrameContext): strin
   return `stalled: ${named.join(', ')}${more}`;
 }
 
-function describeOverall(tracker: ProgressTracker, now: number, final: boolean): string {
+function describeOverall(
+  tracker: ProgressTracker,
+  now: number,
+  final: boolean,
+  transfers: TransferTally | undefined,
+): string {
   const plain = (text: string): string => text;
   const parts = [
     describeCounts(tracker.done, tracker.total, tracker.failed, tracker.running, { red: plain }),
   ];
   parts.push(`${tracker.rate(now).toFixed(1)}/s`);
+  if (transfers) parts.push(transfers.describe(now));
   const eta = tracker.etaMs(now);
   if (!final && eta !== undefined) parts.push(`ETA ${formatSeconds(eta)}`);
   if (tracker.limits.size > 0) parts.push(`limits: ${describeLimits(tracker.limits)}`);

@@ -1,8 +1,9 @@
 import type { FleetEvent } from '../../index.js';
 import type { ProgressMode } from '../options.js';
-import { describeProgress, formatProgressFrame } from './progress-frame.js';
+import { describeProgress, formatProgressFrame, type FrameContext } from './progress-frame.js';
 import { ProgressTracker } from './progress-tracker.js';
 import type { Palette, Screen } from './screen.js';
+import type { TransferTally } from './transfer-tally.js';
 
 /** Least time between two redraws of the bar: at most 10 a second. */
 const BAR_INTERVAL_MS = 100;
@@ -19,6 +20,8 @@ export interface ProgressContext {
   readonly groups?: ReadonlyMap<string, number | undefined>;
   /** How a job is named (a stalled one, say). */
   readonly label: (target: string, seq: number) => string;
+  /** Bytes and files moved so far, for runs whose jobs are transfers. */
+  readonly transfers?: TransferTally;
 }
 
 /**
@@ -28,6 +31,10 @@ export interface ProgressContext {
 export interface ProgressRenderer {
   onEvent(event: FleetEvent): void;
   stop(): void;
+}
+
+function frameOf(context: ProgressContext): Pick<FrameContext, 'label' | 'transfers'> {
+  return { label: context.label, ...(context.transfers ? { transfers: context.transfers } : {}) };
 }
 
 /**
@@ -47,7 +54,7 @@ export function createProgressRenderer(
   const note = (text: string): void => screen.err(`fanout: ${text}\n`);
   const frame = (final: boolean, lead?: string): string[] =>
     formatProgressFrame(tracker, {
-      label: context.label,
+      ...frameOf(context),
       now: performance.now(),
       final,
       ...(lead ? { lead } : {}),
@@ -63,7 +70,7 @@ export function createProgressRenderer(
     }, BAR_INTERVAL_MS);
   } else {
     const line = (): string =>
-      describeProgress(tracker, colors, { label: context.label, now: performance.now(), final: false });
+      describeProgress(tracker, colors, { ...frameOf(context), now: performance.now(), final: false });
     timer = setInterval(() => note(line()), PLAIN_INTERVAL_MS);
   }
   timer.unref();
@@ -96,9 +103,7 @@ export function createProgressRenderer(
         screen.draw();
         screen.close(true);
       } else {
-        note(
-          describeProgress(tracker, colors, { label: context.label, now: performance.now(), final: true }),
-        );
+        note(describeProgress(tracker, colors, { ...frameOf(context), now: performance.now(), final: true }));
       }
     },
   };
