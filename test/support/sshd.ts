@@ -40,6 +40,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
+  appendFileSync,
   chmodSync,
   closeSync,
   mkdtempSync,
@@ -403,10 +404,17 @@ export interface ExtraSshd {
  */
 export async function startSshd(
   info: SshFixtureInfo,
-  options: { host: string; port?: number; alias?: string },
+  options: {
+    host: string;
+    port?: number;
+    alias?: string;
+    /** Lines added to its sshd_config (`SetEnv PATH=…`, say). */
+    sshdConfig?: readonly string[];
+  },
 ): Promise<ExtraSshd> {
   const port = options.port ?? (await choosePort([options.host]));
   const host = describeHost(info, options.host, port, options.alias ?? `extra-${options.host}`);
+  if (options.sshdConfig) appendFileSync(host.sshdConfigFile, `${options.sshdConfig.join('\n')}\n`);
   await launch(host);
   return { host, stop: () => killHost(host) };
 }

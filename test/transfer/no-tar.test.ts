@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { $ } from '../../src/dollar.js';
+import { closeSshConnections } from '../../src/targets/ssh/index.js';
+import { download, upload } from '../../src/transfer/transfer.js';
+import { startSshd, type ExtraSshd } from '../support/sshd.js';
+import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
+import { describeTree, leftovers, makeTree, scratch } from './tree.js';
+
+let sshd: ExtraSshd;
+let knownHostsFile: string;
+
+beforeAll(async () => {
+  // An sshd of this file's own whose sessions find every command of /usr/bin but tar.
+  const bin = join(scratch('fanout-no-tar-'), 'bin');
+  mkdirSync(bin);
+  for (const name of readdirSync('/usr/bin'))
+    if (name !== 'tar') symlinkSync(join('/usr/bin', name), join(bin, name));
+  sshd = await startSshd(fixtures(), { host: '127.0.0.23', sshdConfig: [`SetEnv PATH=${bin}`] });
+  knownHostsFile = join(scratch('fanout-no-tar-'), 'known_hosts');
+  writeFileSync(knownHostsFile, `${sshd.host.knownHostsLine}\n`);
+});
+
+afterAll(async () => {
+  await closeSshConnections();
+  await sshd?.stop();
+});
+
+describe('an SSH host without tar', () => {
+  it('takes and gives trees file by file over SFTP', { timeout: 60_000 }, async () => {
+    const shell = $.ssh(optionsFor(sshd.host, { knownHostsFile }));
+    expect((await shell`command -v tar`.nothrow()).exitCode).not.toBe(0);
+    const source = scratch();
+    makeTree(source);
+    const dir = scratch('fanout-remote-');
+    execFileSync('chown', [sshd.host.user, dir]);
+    const remote = join(dir, 'app');
+    const up = await upload(shell, source, remote, { checksum: true });
+    expect(up).toMatchObject({ files: 6, bytes: 70_022 });
+    expect(describeTree(remote)).toEqual(describeTree(source));
+    const back = join(scratch(), 'back');
+    await download(shell, remote, back, { checksum: true });
+    expect(describeTree(back)).toEqual(describeTree(source));
+    expect(leftovers(dir)).toEqual([]);
+  });
+});
