@@ -225,7 +225,8 @@ export const FLAGS: readonly FlagSpec[] = [
     long: 'keep-order',
     short: 'k',
     commands: RUNS,
-    description: 'print output in input order (jobs after the oldest running one wait until it ends)',
+    description:
+      'print output in input order (jobs after the oldest running one wait until it ends; past 8 MB in all, waiting output goes to a temporary file, deleted however fanout ends)',
   },
   {
     key: 'tagstring',
