@@ -1,4 +1,6 @@
-import { FanoutError, redactSecrets, type FleetCounts } from '../index.js';
+import { FanoutError } from '../errors.js';
+import type { FleetCounts } from '../fleet/report.js';
+import { redactSecrets } from '../internal/secrets.js';
 
 /** Exit statuses of the CLI, documented in `--help` and the README. */
 export const EXIT = {

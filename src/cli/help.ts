@@ -1,4 +1,4 @@
-import { TARGET_KINDS } from '../index.js';
+import { TARGET_KIND_ABOUT } from '../targets/about.js';
 import type { CommandName } from './flags.js';
 
 const TEMPLATE = `The words after -- are joined with spaces and run by sh -c on the target.`;
@@ -18,7 +18,7 @@ only ! and & terms the selection starts from @all. Inventories: fanout.yaml, Ans
 hosts.yml), or an ssh_config file (its Host aliases), told apart by name and content.`;
 
 const KINDS = `Target kinds (inventory \`targets\` and \`defaults.<kind>\`, or a URI in a selection):
-${TARGET_KINDS.map((kind) => `  ${kind.uriForm.padEnd(31)} ${kind.summary}`).join('\n')}`;
+${TARGET_KIND_ABOUT.map((kind) => `  ${kind.uriForm.padEnd(31)} ${kind.summary}`).join('\n')}`;
 
 const EXIT = `Exit status:
   0        every job succeeded

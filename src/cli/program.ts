@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { FanoutError } from '../index.js';
+import { FanoutError } from '../errors.js';
 import { FLAGS, type CliFlags, type CommandName } from './flags.js';
 import { helpFooter } from './help.js';
 import type { CliIo, CommandInput } from './io.js';

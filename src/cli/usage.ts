@@ -1,4 +1,4 @@
-import { FanoutError } from '../index.js';
+import { FanoutError } from '../errors.js';
 
 /**
  * A mistake on the command line: the message names the flag or argument. Nothing has run when it is thrown.

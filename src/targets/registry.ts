@@ -1,3 +1,4 @@
+import { localAbout } from './about.js';
 import { dockerKind } from './docker/index.js';
 import { kubernetesKind } from './kubernetes/index.js';
 import { LocalTarget, localTarget, normalizeLocalOptions } from './local.js';
@@ -39,9 +40,7 @@ let sessionless: LocalTarget | undefined;
 
 /** This machine: `local` (or `local://`); takes no options other than `session`. */
 export const localKind = {
-  scheme: 'local' as const,
-  uriForm: 'local',
-  summary: 'this machine',
+  ...localAbout,
   optionKeys: ['session'],
   parseSpec: (): { session?: boolean } => ({}),
   normalizeOptions: normalizeLocalOptions,

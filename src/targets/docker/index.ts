@@ -1,4 +1,5 @@
 import type { TargetKindRow } from '../registry.js';
+import { dockerAbout } from './about.js';
 import type { Target } from '../target.js';
 import { normalizeDockerOptions, type DockerTargetOptions, type NormalizedDockerOptions } from './options.js';
 import { DockerTarget } from './target.js';
@@ -24,9 +25,7 @@ export function createDockerTarget(spec: string | DockerTargetOptions): Target {
 
 /** The registry row of Docker containers. */
 export const dockerKind = {
-  scheme: 'docker' as const,
-  uriForm: 'docker://container',
-  summary: 'a Docker container',
+  ...dockerAbout,
   optionKeys: ['user', 'workdir', 'socketPath', 'session'],
   parseSpec: (spec: string): DockerTargetOptions => ({
     container: spec.startsWith('docker://') ? spec.slice('docker://'.length) : spec,

@@ -1,4 +1,5 @@
 import type { TargetKindRow } from '../registry.js';
+import { kubernetesAbout } from './about.js';
 import type { Target } from '../target.js';
 import { resolveKubeConfig } from './kubeconfig.js';
 import {
@@ -51,9 +52,7 @@ function parseSpec(spec: string): KubernetesTargetOptions {
 
 /** The registry row of Kubernetes pods. */
 export const kubernetesKind = {
-  scheme: 'k8s' as const,
-  uriForm: 'k8s://namespace/pod/container',
-  summary: 'a Kubernetes pod',
+  ...kubernetesAbout,
   optionKeys: ['namespace', 'container', 'context', 'kubeconfig', 'connectTimeout', 'session'],
   parseSpec,
   normalizeOptions: (options: KubernetesTargetOptions) => parseKubernetesSpec(options),

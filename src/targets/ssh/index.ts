@@ -1,4 +1,5 @@
 import type { TargetKindRow } from '../registry.js';
+import { sshAbout } from './about.js';
 import { parseSshSpec, validateSshOptions, type SshTargetOptions } from './options.js';
 import { createSshTarget } from './target.js';
 
@@ -8,9 +9,7 @@ export { getSshPoolStats, type SshPoolStats } from './pool.js';
 
 /** The registry row of SSH hosts. */
 export const sshKind = {
-  scheme: 'ssh' as const,
-  uriForm: 'ssh://user@host:port',
-  summary: 'an SSH host',
+  ...sshAbout,
   optionKeys: [
     'user',
     'port',
