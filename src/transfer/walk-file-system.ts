@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { limit } from '../parallel/limit.js';
 import type { TransferContext } from './context.js';
 import type { TransferEntry } from './entry.js';
 import type { FileStat, TransferFileSystem } from './file-system.js';
@@ -6,6 +7,8 @@ import { joinEntry } from './paths.js';
 
 /** Files up to this size are read in one piece when the file system offers it. */
 const SMALL_FILE = 64 * 1024;
+/** A directory's entries are looked at this many at once (each is a round trip over SFTP). */
+const STATS_IN_FLIGHT = 64;
 
 /**
  * The entries of a file or directory tree, parents first, names sorted. Symbolic links are entries of their
@@ -52,9 +55,10 @@ async function* visit(
   };
   if (stat.type !== 'directory') return;
   const names = (await fs.readdir(path)).sort();
-  for (const name of names) {
-    const child = posix.join(path, name);
-    const childStat = await fs.lstat(child);
+  const run = limit(STATS_IN_FLIGHT);
+  const stats = await Promise.all(names.map((name) => run(() => fs.lstat(posix.join(path, name)))));
+  for (const [index, name] of names.entries()) {
+    const childStat = stats[index];
     if (childStat) yield* visit(fs, root, relative === '' ? name : `${relative}/${name}`, childStat, context);
   }
 }

@@ -4,6 +4,34 @@ import type { EntrySource, TransferEntry } from './entry.js';
 import type { TransferFileSystem } from './file-system.js';
 import { isSafeEntryPath, joinEntry, tempPathFor } from './paths.js';
 
+/**
+ * Files whose last steps (verify, chmod, utimes, rename) may be in flight while the next files are written:
+ * each is one or two round trips over SFTP, independent of the others.
+ */
+const FINISHING = 64;
+
+/** The last steps of written files, run in the background up to FINISHING at once; the first failure wins. */
+class Finishing {
+  readonly #pending = new Set<Promise<void>>();
+  #failure: { error: unknown } | undefined;
+
+  /** Adds one; waits while FINISHING are in flight; throws the first failure seen so far. */
+  async add(work: Promise<void>): Promise<void> {
+    const tracked: Promise<void> = work
+      .catch((error: unknown) => void (this.#failure ??= { error }))
+      .finally(() => this.#pending.delete(tracked));
+    this.#pending.add(tracked);
+    while (this.#pending.size >= FINISHING && !this.#failure) await Promise.race(this.#pending);
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  /** Waits for every one; throws the first failure. */
+  async drain(): Promise<void> {
+    await Promise.all(this.#pending);
+    if (this.#failure) throw this.#failure.error;
+  }
+}
+
 /** Same size and the same modification time to the second (what tar and SFTP keep). */
 export function isUpToDate(
   existing: { size: number; mtimeMs: number } | undefined,
@@ -56,30 +84,48 @@ export async function writeToFileSystem(
 ): Promise<void> {
   const directories = new Set<string>([root]);
   const directoryTimes: Array<{ path: string; mtimeMs: number }> = [];
-  for await (const entry of entries) {
-    if (context.signal.aborted) throw context.cancellation();
-    if (!isSafeEntryPath(entry.path))
-      throw context.error(
-        'UNSAFE_PATH',
-        `Refused entry ${JSON.stringify(entry.path)}: it leaves the destination`,
-        entry.path,
-      );
-    const path = joinEntry(root, entry.path);
-    await checkParents(fs, root, entry.path, directories, context);
-    try {
-      if (entry.type === 'directory') {
-        await writeDirectory(fs, path, entry);
-        directories.add(path);
-        if (context.options.preserve) directoryTimes.push({ path, mtimeMs: entry.mtimeMs });
-      } else {
-        await writeAtomically(fs, path, entry, context);
+  const finishing = new Finishing();
+  try {
+    await writeEntries();
+    await finishing.drain();
+  } catch (error) {
+    // What is still in flight removes its own temporary file on failure: let it.
+    await finishing.drain().catch(() => {});
+    throw error;
+  }
+  // Last, all at once: writing into a directory changes its time, setting a time changes no other's.
+  await Promise.all(directoryTimes.map(({ path, mtimeMs }) => fs.utimes(path, mtimeMs)));
+
+  async function writeEntries(): Promise<void> {
+    for await (const entry of entries) {
+      if (context.signal.aborted) throw context.cancellation();
+      if (!isSafeEntryPath(entry.path))
+        throw context.error(
+          'UNSAFE_PATH',
+          `Refused entry ${JSON.stringify(entry.path)}: it leaves the destination`,
+          entry.path,
+        );
+      const path = joinEntry(root, entry.path);
+      await checkParents(fs, root, entry.path, directories, context);
+      try {
+        if (entry.type === 'directory') {
+          await writeDirectory(fs, path, entry);
+          directories.add(path);
+          if (context.options.preserve) directoryTimes.push({ path, mtimeMs: entry.mtimeMs });
+        } else {
+          const written = await writeAtomically(fs, path, entry, context);
+          if (written)
+            await finishing.add(
+              written.finish.catch((error: unknown) => {
+                throw context.failure(error, path, 'write');
+              }),
+            );
+        }
+      } catch (error) {
+        throw context.failure(error, path, 'write');
       }
-    } catch (error) {
-      throw context.failure(error, path, 'write');
     }
   }
-  // Last, deepest first: writing into a directory changes its time.
-  for (const { path, mtimeMs } of directoryTimes.reverse()) await fs.utimes(path, mtimeMs);
 }
 
 async function checkParents(
@@ -115,12 +161,17 @@ async function writeDirectory(fs: TransferFileSystem, path: string, entry: Trans
   await fs.chmod(path, entry.mode);
 }
 
+/**
+ * Writes a file's bytes (or a link) under its temporary name and resolves with its last steps, still
+ * running (wrapped, so that awaiting the write does not wait for them): verify, chmod, utimes, rename over
+ * the final name. Undefined when `sync` skipped the file.
+ */
 async function writeAtomically(
   fs: TransferFileSystem,
   path: string,
   entry: TransferEntry,
   context: TransferContext,
-): Promise<void> {
+): Promise<{ finish: Promise<void> } | undefined> {
   const existing = await fs.lstat(path);
   if (existing?.type === 'directory') throw new Error('a directory of that name is in the way');
   if (
@@ -129,24 +180,27 @@ async function writeAtomically(
     existing?.type === 'file' &&
     isUpToDate(existing, entry)
   )
-    return context.skip(entry);
+    return void context.skip(entry);
   const temp = tempPathFor(path, context.nonce);
-  try {
-    if (entry.type === 'symlink') {
-      await fs.symlink(entry.linkTarget, temp);
-    } else {
-      const body = context.meter(entry, entry.open());
-      await fs.writeFile(temp, body.stream, entry.mode, context.signal);
-      if (context.options.checksum) await verify(fs, temp, entry, body.digest(), context);
-      await fs.chmod(temp, entry.mode);
-      if (context.options.preserve) await fs.utimes(temp, entry.mtimeMs);
-    }
-    await fs.rename(temp, path);
-    if (entry.type === 'symlink') context.linked(entry);
-  } catch (error) {
+  const removeTemp = async (error: unknown): Promise<never> => {
     await fs.remove(temp);
     throw error;
+  };
+  if (entry.type === 'symlink') {
+    await fs.symlink(entry.linkTarget, temp).catch(removeTemp);
+    return { finish: fs.rename(temp, path).then(() => context.linked(entry), removeTemp) };
   }
+  const body = context.meter(entry, entry.open());
+  await fs.writeFile(temp, body.stream, entry.mode, context.signal).catch(removeTemp);
+  const finish = async (): Promise<void> => {
+    if (context.options.checksum) await verify(fs, temp, entry, body.digest(), context);
+    await Promise.all([
+      fs.chmod(temp, entry.mode),
+      context.options.preserve ? fs.utimes(temp, entry.mtimeMs) : undefined,
+    ]);
+    await fs.rename(temp, path);
+  };
+  return { finish: finish().catch(removeTemp) };
 }
 
 /** Compares what was sent with what was stored and with what the source holds now. */
