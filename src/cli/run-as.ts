@@ -13,14 +13,17 @@ interface RunAs {
   readonly become: { readonly user: string; readonly password: string | undefined } | undefined;
 }
 
+/** The kinds of target that can give a command a terminal. */
+const TTY_KINDS = ['ssh', 'docker'];
+
 /** The kind of a target, from its id: `ssh`, `docker`, `k8s`, `local` … */
 const kindOf = (target: Target): string => /^([a-z0-9]+):\/\//.exec(target.id)?.[1] ?? target.id;
 
 /**
  * Applies `--tty`, `--become [USER]` and `--ask-become-pass` to the selected members: each command then asks
  * for a terminal, and/or runs through `sudo -u USER` (`-n` without a password; `-S -p ''` with one, which
- * reaches sudo on the command's stdin, ahead of the job's own, and is registered as a secret). Only SSH
- * targets take them: any other kind is a USAGE error naming the flag and the target.
+ * reaches sudo on the command's stdin, ahead of the job's own, and is registered as a secret). SSH targets
+ * take both, Docker targets `--tty`: any other kind is a USAGE error naming the flag and the target.
  *
  * @example
  * const members = await applyRunAs(createTargets(selection), flags, io);
@@ -32,11 +35,18 @@ export async function applyRunAs(
 ): Promise<FleetTarget[]> {
   const runAs = await resolveRunAs(flags, io);
   if (!runAs.tty && !runAs.become) return [...members];
-  const flag = runAs.tty ? '--tty' : '--become';
   for (const member of members) {
     const kind = kindOf(member.target);
-    if (kind !== 'ssh')
-      throw usageError(flag, `target ${member.name} is a ${kind} target; only SSH targets support ${flag}`);
+    if (runAs.become && kind !== 'ssh')
+      throw usageError(
+        '--become',
+        `target ${member.name} is a ${kind} target; only SSH targets support --become`,
+      );
+    if (runAs.tty && !TTY_KINDS.includes(kind))
+      throw usageError(
+        '--tty',
+        `target ${member.name} is a ${kind} target; only SSH and Docker targets support --tty`,
+      );
   }
   const wrapped = new Map<Target, Target>();
   return members.map((member) => {

@@ -15,7 +15,7 @@ export interface SpawnRequest {
   /**
    * Run the command on a pseudo-terminal (`ssh -t`): its stdin, stdout and stderr are the terminal, so its
    * stderr arrives through `onStdout`, and its stdin sends nothing. Only targets that say so in their docs
-   * give one (SSH); others ignore it. Default: false.
+   * give one (SSH, Docker); others ignore it. Default: false.
    */
   readonly tty?: boolean;
 }

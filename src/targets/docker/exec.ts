@@ -23,34 +23,53 @@ interface OpenExec {
   readonly stream: Duplex;
   /** Settles once the stream has ended and every byte was handed on; rejects when it broke off. */
   readonly drained: Promise<void>;
+  /** With a terminal: settles once it is set up (or the exec ended first), so input is not echoed. */
+  readonly ready: Promise<void>;
 }
+
+/** Written once the terminal of a `tty` exec is set up: what comes before it is not the script's. */
+const TTY_READY = '\x1efanout-tty-ready\x1e';
+
+/**
+ * Sets up the terminal of a `tty` exec as SSH's pty request does (see TTY_MODES in ssh/transport.ts): no
+ * echo, no line editing, no signal characters, CR stays CR, newlines are written as they are. Docker's API
+ * cannot set modes, so the script does it first and says when: input written before would be echoed.
+ */
+const TTY_SETUP = `stty -echo -icanon -isig -iexten -icrnl -ixon -onlcr 2>/dev/null; printf '\\036fanout-tty-ready\\036'\n`;
 
 /**
  * Starts `sh -c script` in the container with stdin attached (the script reads its commands there) and
- * demultiplexes its output. Only the target's own env, workdir and user go to the Engine API.
+ * demultiplexes its output. Only the target's own env, workdir and user go to the Engine API. With `tty`,
+ * the exec runs on a terminal: its output is one raw stream (stderr included), handed to `onStdout`.
  */
 async function openExec(
   context: ExecContext,
   script: string,
   output: { readonly onStdout: (chunk: Buffer) => void; readonly onStderr: (chunk: Buffer) => void },
+  tty = false,
 ): Promise<OpenExec> {
   const container = await context.resolveContainer();
   const { user, workdir } = context;
   const exec = await container.exec({
-    Cmd: ['sh', '-c', script],
+    Cmd: ['sh', '-c', tty ? TTY_SETUP + script : script],
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
-    Tty: false,
+    Tty: tty,
     Env: Object.entries(context.env).map(([name, value]) => `${name}=${value}`),
     ...(workdir === undefined ? {} : { WorkingDir: workdir }),
     ...(user === undefined ? {} : { User: user }),
   });
-  const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
-  const decoder = new FrameDecoder((kind, bytes) => {
-    if (kind === 'stdout') output.onStdout(bytes);
-    else if (kind === 'stderr') output.onStderr(bytes);
-  });
+  const stream = (await exec.start({ hijack: true, stdin: true, Tty: tty })) as Duplex;
+  let ready: () => void = () => {};
+  const readyPromise = new Promise<void>((resolve) => (ready = resolve));
+  const decoder = tty
+    ? rawOutput(output.onStdout, ready)
+    : new FrameDecoder((kind, bytes) => {
+        if (kind === 'stdout') output.onStdout(bytes);
+        else if (kind === 'stderr') output.onStderr(bytes);
+      });
+  if (!tty) ready();
   const drained = new Promise<void>((resolve, reject) => {
     stream.on('data', (chunk: Buffer) => {
       try {
@@ -71,7 +90,34 @@ async function openExec(
     stream.once('error', reject);
     stream.once('close', () => reject(new Error('the stream closed before its end')));
   });
-  return { exec, container, stream, drained };
+  drained.then(ready, ready);
+  return { exec, container, stream, drained, ready: readyPromise };
+}
+
+/**
+ * The output of a `tty` exec: dropped up to TTY_READY (the terminal set-up's own), then handed on as it is.
+ */
+function rawOutput(
+  onOutput: (chunk: Buffer) => void,
+  ready: () => void,
+): { push(chunk: Buffer): void; end(): void } {
+  let head: Buffer | undefined = Buffer.alloc(0);
+  return {
+    push(chunk) {
+      if (head === undefined) return onOutput(chunk);
+      head = Buffer.concat([head, chunk]);
+      const at = head.indexOf(TTY_READY);
+      if (at < 0) return;
+      const rest = head.subarray(at + TTY_READY.length);
+      head = undefined;
+      ready();
+      if (rest.length > 0) onOutput(rest);
+    },
+    end() {
+      // Ended before the set-up said so: what it wrote explains why.
+      if (head !== undefined && head.length > 0) onOutput(head);
+    },
+  };
 }
 
 /**
@@ -97,12 +143,15 @@ export class DockerTransport implements WrapperTransport {
   }
 
   async openWrapper(
-    { command }: { readonly command: string },
+    { command, tty }: { readonly command: string; readonly tty?: boolean },
     output: { readonly onStdout: (chunk: Buffer) => void; readonly onStderr: (chunk: Buffer) => void },
   ): Promise<WrapperExec> {
-    const opened = await openExec(this.#context, WRAPPER_SCRIPT, output).catch((error: unknown) => {
-      throw this.#error(error, command);
-    });
+    const opened = await openExec(this.#context, WRAPPER_SCRIPT, output, tty === true).catch(
+      (error: unknown) => {
+        throw this.#error(error, command);
+      },
+    );
+    await opened.ready;
     const { exec, stream, drained } = opened;
     const lost = (code: 'CONNECTION_LOST' | 'NO_EXIT_STATUS', message: string, cause?: unknown) =>
       new ConnectionError(`${message} on ${this.id}: ${command}`, { code, target: this.id, command, cause });

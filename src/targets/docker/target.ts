@@ -72,7 +72,7 @@ export class DockerTarget implements Target {
 
   spawn(request: SpawnRequest): RunningCommand {
     const running =
-      this.#agents && request.stdin === undefined
+      this.#agents && request.stdin === undefined && request.tty !== true
         ? this.#agents.spawn(request)
         : runOnWrapper(this.#transport, request);
     this.#running.add(running);

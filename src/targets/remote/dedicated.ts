@@ -32,7 +32,7 @@ export interface WrapperTransport {
   /**
    * For a transport whose far end goes on reading a command's output after this process is gone (so the
    * wrapper's heartbeat never fails): keeps a guard on the target that kills process group `pid` once this
-   * process is gone, for a command with input. Returns what stands the guard down when the command ends.
+   * process is gone, for a command with input or a terminal. Returns what stands the guard down when the command ends.
    */
   guardGroup?(exec: WrapperExec, pid: number): () => void;
 }
@@ -92,7 +92,7 @@ export function runOnWrapper(transport: WrapperTransport, request: SpawnRequest)
         else if (marker.kind === 'p') {
           const pid = Number(marker.fields[0]);
           signals.started(pid);
-          if (request.stdin !== undefined && transport.guardGroup) release = transport.guardGroup(exec!, pid);
+          if (keepStdin && transport.guardGroup) release = transport.guardGroup(exec!, pid);
         }
       },
     );
