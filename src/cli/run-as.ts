@@ -129,6 +129,7 @@ function wrapTarget(target: Target, runAs: RunAs): Target {
         ...(runAs.tty ? { tty: true } : {}),
       }),
     dispose: () => target.dispose(),
+    releaseIdle: () => target.releaseIdle?.(),
   };
 }
 

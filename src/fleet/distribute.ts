@@ -9,7 +9,9 @@ import { FleetRun } from './scheduler.js';
  * an iterable or an async iterable) is read only as slots free up, so a million jobs from stdin stay in
  * bounded memory. A failed job is retried on another member when one is up; a member that cannot be reached
  * is marked down and its jobs go elsewhere, so no job is lost; it gets jobs again after a cool-down (5 s, doubling
- * up to 60 s while it stays unreachable).
+ * up to 60 s while it stays unreachable). When the number of jobs is known (an array), a member that already
+ * ran one takes the next ones until it had its share (jobs over members, by weight), so a host keeps its
+ * connection and session agent; a member that gets no more jobs lets go of them at once (`releaseIdle`).
  *
  * @example
  * const report = await distribute(

@@ -22,6 +22,10 @@ interface Slot {
   downUntil: number;
   /** How long its next time down lasts: doubled on each failure to reach it, reset by a success. */
   coolDownMs: number;
+  /** Jobs pinned to this member (`runOn`) that have not ended for good yet. */
+  pinned: number;
+  /** Whether its last attempt reached it (undefined before its first): one that did not comes last. */
+  reached: boolean | undefined;
 }
 
 /** A member that could not be reached gets its jobs again after this long, then twice as long, up to the cap. */
@@ -80,6 +84,10 @@ export class FleetRun {
   #stopping = false;
   #halted: FleetReport['halted'];
   #total: number | undefined;
+  /** Every job is pinned to its member (`runOn`). */
+  #pinnedRun = false;
+  /** The members' weights added up. */
+  #weights: number | undefined;
   #wake: (() => void) | undefined;
   #retryTimer: LongTimer | undefined;
   /** With `delay`: when the next job may start (performance.now() time), and the timer waiting for it. */
@@ -101,6 +109,8 @@ export class FleetRun {
       assigned: 0,
       downUntil: 0,
       coolDownMs: FIRST_COOL_DOWN_MS,
+      pinned: 0,
+      reached: undefined,
     }));
   }
 
@@ -121,6 +131,11 @@ export class FleetRun {
   /** Runs jobs already numbered (and pinned, for `runOn`). */
   executePinned(jobs: readonly FleetJob[]): Promise<FleetReport> {
     this.#total = jobs.length;
+    this.#pinnedRun = true;
+    for (const job of jobs) {
+      const slot = this.#slots.find((candidate) => candidate.member === job.pin);
+      if (slot) slot.pinned += 1;
+    }
     return this.#run(
       (async function* () {
         yield* jobs;
@@ -249,7 +264,10 @@ export class FleetRun {
 
   /**
    * The least-loaded up member with a free slot, preferring members the job has not failed on; `'none'` when
-   * no member the job may use is up; null when one is up but busy.
+   * no member the job may use is up; null when one is up but busy. A member whose last attempt could not
+   * reach it comes last, then the members that had their share of the run's jobs; among the least loaded of
+   * the others, one that already ran a job of this run (and so holds a connection and a session agent)
+   * comes first; then the one that had the fewest jobs.
    */
   #choose(pending: Pending): Slot | 'none' | null {
     const pin = pending.job.pin;
@@ -260,16 +278,59 @@ export class FleetRun {
     let best: Slot | null = null;
     for (const slot of candidates) {
       if (slot.active >= (slot.limit?.current ?? slot.capacity)) continue;
-      if (
-        !best ||
-        slot.active / slot.member.weight < best.active / best.member.weight ||
-        (slot.active / slot.member.weight === best.active / best.member.weight &&
-          slot.assigned / slot.member.weight < best.assigned / best.member.weight)
-      ) {
-        best = slot;
-      }
+      if (!best || this.#before(slot, best)) best = slot;
     }
     return best;
+  }
+
+  /** True when `slot` should get the next job before `other`. */
+  #before(slot: Slot, other: Slot): boolean {
+    const failing = Number(slot.reached === false) - Number(other.reached === false);
+    if (failing !== 0) return failing < 0;
+    const done = Number(this.#hadShare(slot)) - Number(this.#hadShare(other));
+    if (done !== 0) return done < 0;
+    const load = slot.active / slot.member.weight - other.active / other.member.weight;
+    if (load !== 0) return load < 0;
+    const warm = Number(this.#isWarm(slot)) - Number(this.#isWarm(other));
+    if (warm !== 0) return warm > 0;
+    return slot.assigned / slot.member.weight < other.assigned / other.member.weight;
+  }
+
+  /** Has had its share of the jobs (false while their number is unknown): it comes after the others. */
+  #hadShare(slot: Slot): boolean {
+    return this.#total !== undefined && slot.assigned >= this.#share(slot);
+  }
+
+  /**
+   * Ran a job of this run, was reached by its last one, and has had less than its share of the jobs. While the number of jobs is unknown
+   * (a stream), no member is: they take turns.
+   */
+  #isWarm(slot: Slot): boolean {
+    return this.#total !== undefined && slot.reached === true && slot.assigned < this.#share(slot);
+  }
+
+  /** The member's share of the run's jobs (their number must be known), by weight. */
+  #share(slot: Slot): number {
+    this.#weights ??= this.#slots.reduce((sum, each) => sum + each.member.weight, 0);
+    return Math.ceil((this.#total! * slot.member.weight) / this.#weights);
+  }
+
+  /**
+   * A member that will get no more jobs in this run lets go of its idle connection and session agents at
+   * once (file descriptors and server sessions count at hundreds of hosts): it finished its pinned jobs, or
+   * had its share of the jobs. Members may share a target: it is released once all of them are done. A
+   * retry that still lands on it connects again.
+   */
+  #releaseIfDone(slot: Slot): void {
+    if (this.#total === undefined) return;
+    const target = slot.member.target;
+    const sharing = this.#slots.filter((each) => each.member.target === target);
+    if (sharing.every((each) => this.#isDone(each))) target.releaseIdle?.();
+  }
+
+  #isDone(slot: Slot): boolean {
+    if (slot.active > 0) return false;
+    return this.#pinnedRun ? slot.pinned === 0 : slot.assigned >= this.#share(slot);
   }
 
   async #attempt(pending: Pending, slot: Slot): Promise<void> {
@@ -305,7 +366,8 @@ export class FleetRun {
     this.#active -= 1;
     // A pinned job (runOn) has nowhere else to go: its target stays up for a retry. Any other member that
     // could not be reached is left alone for a cool-down, then tried again: hosts come back.
-    if (outcome.stage !== 'connect') slot.coolDownMs = FIRST_COOL_DOWN_MS;
+    slot.reached = outcome.stage !== 'connect';
+    if (slot.reached) slot.coolDownMs = FIRST_COOL_DOWN_MS;
     else if (!job.pin && !isDown(slot)) {
       slot.downUntil = performance.now() + slot.coolDownMs;
       slot.coolDownMs = Math.min(slot.coolDownMs * 2, MAX_COOL_DOWN_MS);
@@ -319,8 +381,10 @@ export class FleetRun {
       const delayMs = moves ? 0 : retryDelay(pending.retried + 1, this.#options.backoffMs);
       this.#scheduleRetry(pending, name, kind, delayMs, moves ? pending.retried : pending.retried + 1);
     } else {
+      if (job.pin) slot.pinned -= 1;
       this.#finish(report);
     }
+    this.#releaseIfDone(slot);
     this.#notify();
   }
 

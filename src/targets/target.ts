@@ -50,4 +50,10 @@ export interface Target {
   spawn(request: SpawnRequest): RunningCommand;
   /** Releases connections and kills what still runs. The target may be used again afterwards. */
   dispose(): Promise<void>;
+  /**
+   * Closes what the target keeps open for later commands and is idle now (a pooled connection, session
+   * agents), instead of when it would idle out; running commands are untouched. Fleets call it on a member
+   * that gets no more jobs. Optional: targets that keep nothing open leave it out.
+   */
+  releaseIdle?(): void;
 }

@@ -175,6 +175,7 @@ export function createJobFilesTarget(inner: Target, files: JobFiles): Target {
     },
     // The member's target belongs to the run, not to this job.
     dispose: async () => {},
+    releaseIdle: () => inner.releaseIdle?.(),
   };
 }
 

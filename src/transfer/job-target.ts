@@ -47,5 +47,6 @@ export function createTransferJobTarget(inner: Target, action: TransferAction): 
       };
     },
     dispose: () => inner.dispose(),
+    releaseIdle: () => inner.releaseIdle?.(),
   };
 }

@@ -103,6 +103,17 @@ export class AgentPool {
     this.#idleTimers.clear();
   }
 
+  /** Closes the agents that run nothing now; busy ones keep running. */
+  closeIdle(): void {
+    for (const agent of [...this.#agents]) {
+      if (!agent.idle) continue;
+      clearTimeout(this.#idleTimers.get(agent));
+      this.#idleTimers.delete(agent);
+      this.#agents.delete(agent);
+      agent.close();
+    }
+  }
+
   #takeIdle(): Agent | undefined {
     for (const agent of this.#agents) {
       if (!agent.idle) continue;

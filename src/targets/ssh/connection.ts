@@ -90,6 +90,11 @@ export class Connection {
     };
   }
 
+  /** Runs or waits to run something (a command, a transfer, a command on a session agent), or carries jumps. */
+  get busy(): boolean {
+    return this.#isBusy() || this.#dependants > 0;
+  }
+
   /** Calls `listener` once if the connection drops (not when closed on purpose). */
   onLost(listener: (failure: SshFailure) => void): () => void {
     this.#lostListeners.add(listener);
@@ -292,11 +297,14 @@ export class Connection {
     this.#idleTimer = undefined;
   }
 
+  #isBusy(): boolean {
+    return this.#slots.active - this.#background > 0 || this.#slots.pending > 0 || this.#holds > 0;
+  }
+
   /** Refs the socket while there is work, so that an idle pool never keeps a script from ending. */
   #update(busyNow = false): void {
     if (this.#closed) return;
-    const busy =
-      busyNow || this.#slots.active - this.#background > 0 || this.#slots.pending > 0 || this.#holds > 0;
+    const busy = busyNow || this.#isBusy();
     if (this.#jump && busy !== this.#holdingJump) {
       this.#holdingJump = busy;
       this.#jump.#hold(busy ? 1 : -1);

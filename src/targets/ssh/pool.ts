@@ -152,9 +152,7 @@ export function getSshPoolStats(): SshPoolStats[] {
 /** Closes the pooled connection for these settings, if it is idle (busy ones are never evicted). */
 export function closeIdleConnection(settings: SshSettings): void {
   const connection = currentConnection(settings);
-  if (connection && connection.stats.activeChannels === 0 && connection.stats.queuedChannels === 0) {
-    connection.close();
-  }
+  if (connection && !connection.busy) connection.close();
 }
 
 /** Closes every pooled connection; commands still running on them fail with CONNECTION_LOST. */

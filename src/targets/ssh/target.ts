@@ -81,6 +81,12 @@ export class SshTarget implements Target {
     return command;
   }
 
+  /** Closes the idle session agents and the pooled connection, unless something still runs on it. */
+  releaseIdle(): void {
+    agentPools.get(this.settings.poolKey)?.closeIdle();
+    closeIdleConnection(this.settings);
+  }
+
   /** Kills this target's running commands and closes its pooled connection unless other targets use it. */
   async dispose(): Promise<void> {
     await killAll(this.#running);
