@@ -1,31 +1,17 @@
-import { readFileSync } from 'node:fs';
 import type { FleetTarget } from '../index.js';
 import { usageError } from './usage.js';
+
+export { openFileLimit } from '../internal/open-file-limit.js';
 
 /** Descriptors the CLI holds whatever the jobs: stdio, the event loop, the joblog, inventory files … */
 const BASE_FDS = 32;
 /**
  * Descriptors one running job may hold: the three pipes of a local process or session agent (one socket for
  * a Docker or Kubernetes exec), and two temporary files when its output is held (`--output group`).
- * Jobs over SSH share one connection per host.
+ * Jobs over SSH share one connection per host, and the connection pool keeps its sockets within half the
+ * limit (src/targets/ssh/socket-budget.ts).
  */
 const FDS_PER_JOB = 5;
-
-/**
- * The open-file limit of this process (Node raises the soft limit to the hard one when it starts), or
- * undefined where /proc does not tell it.
- *
- * @example
- * openFileLimit() // 1048576
- */
-export function openFileLimit(): number | undefined {
-  try {
-    const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    return line && line[1] !== 'unlimited' ? Number(line[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The concurrency a run can have without running out of file descriptors: `-j` as given when it fits,

@@ -42,6 +42,8 @@ export class Connection {
   #lastSeen = Date.now();
   #idleTimer: LongTimer | undefined;
   readonly #keepaliveTimer: NodeJS.Timeout | undefined;
+  /** Called by the pool whenever the connection has no work left (it may close it then if `unused`). */
+  onIdle: (() => void) | undefined;
   /** Set by the pool for root logins, whose SSH signal requests sshd 9.2 ignores; holds one channel slot. */
   killer: GroupKiller | undefined;
   #openChannels = 0;
@@ -93,6 +95,11 @@ export class Connection {
   /** Runs or waits to run something (a command, a transfer, a command on a session agent), or carries jumps. */
   get busy(): boolean {
     return this.#isBusy() || this.#dependants > 0;
+  }
+
+  /** Has no work and no session agents (the killer channel of a root login aside): closing it loses nothing. */
+  get unused(): boolean {
+    return !this.busy && this.#background - (this.killer ? 1 : 0) <= 0;
   }
 
   /** Calls `listener` once if the connection drops (not when closed on purpose). */
@@ -316,6 +323,8 @@ export class Connection {
     }
     this.#socket?.unref();
     if (this.#dependants > 0) return this.#clearIdle();
+    this.onIdle?.();
+    if (this.#closed) return;
     if (!this.#idleTimer) {
       this.#idleTimer = setLongTimeout(() => this.close(), this.settings.idleTimeoutMs).unref();
     }

@@ -5,6 +5,7 @@ import { SshFailure } from './failure.js';
 import { GroupKiller } from './remote-kill.js';
 import type { SshSettings } from './settings.js';
 import { Slots } from './slots.js';
+import { processSocketBudget, SocketBudget } from './socket-budget.js';
 
 /** Handshakes in flight per host: below OpenSSH's MaxStartups (10) so that sshd does not drop us. */
 const HANDSHAKES_PER_HOST = 8;
@@ -20,6 +21,42 @@ interface PoolEntry {
 
 const entries = new Map<string, PoolEntry>();
 const handshakes = new Map<string, Slots>();
+/** Sockets of pooled connections, idle ones included, within the process's budget of file descriptors. */
+const sockets = new SocketBudget(processSocketBudget, closeOneIdle);
+
+/** Closes one idle pooled connection (the oldest entry first) to free its socket. */
+function closeOneIdle(): void {
+  for (const entry of entries.values()) {
+    const connection = entry.connection;
+    if (connection && !connection.closed && connection.unused && !connection.settings.jump) {
+      connection.close();
+      return;
+    }
+  }
+}
+
+/**
+ * Opens a connection with a socket of the budget (one through a jump host is a channel of the jump's
+ * connection and needs none); the socket is given back when the connection closes. A connection left
+ * without work and session agents (these idle out after 2 s) while others wait for a socket is closed.
+ */
+async function openBudgeted(settings: SshSettings): Promise<Connection> {
+  if (settings.jump) return openConnection(settings);
+  await sockets.take();
+  let connection: Connection;
+  try {
+    connection = await openConnection(settings);
+  } catch (error) {
+    sockets.give();
+    throw error;
+  }
+  if (connection.closed) sockets.give();
+  else connection.client.once('close', () => sockets.give());
+  connection.onIdle = () => {
+    if (sockets.waiting > 0 && connection.unused) connection.close();
+  };
+  return connection;
+}
 
 function handshakeSlots(settings: SshSettings): Slots {
   const key = `${settings.hostname}:${settings.port}`;
@@ -91,7 +128,7 @@ export function acquireConnection(settings: SshSettings): Promise<Connection> {
   const current = entry.connection;
   if (current && !current.closed) return Promise.resolve(current);
   const pooled = entry;
-  pooled.connecting ??= openConnection(settings)
+  pooled.connecting ??= openBudgeted(settings)
     .then((connection) => {
       pooled.connection = connection;
       pooled.connectionsOpened++;
