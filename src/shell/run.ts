@@ -164,15 +164,23 @@ export function runCommand(request: RunRequest): Run {
       kill('SIGTERM');
     });
   }
-  if (request.timeoutMs !== undefined) {
-    timer = setLongTimeout(() => {
-      timedOut = true;
-      kill('SIGTERM');
-    }, request.timeoutMs);
+  let ended = false;
+  const { timeoutMs } = request;
+  if (timeoutMs !== undefined) {
+    // The timeout counts from when the target is reached: connecting has a deadline of its own.
+    const arm = (): void => {
+      if (ended) return;
+      timer = setLongTimeout(() => {
+        timedOut = true;
+        kill('SIGTERM');
+      }, timeoutMs);
+    };
+    if (running.reached) void running.reached.then(arm);
+    else arm();
   }
   const outcome = running.exited.then(
-    (status) => finish(status, undefined),
-    (error: unknown) => finish(undefined, error),
+    (status) => ((ended = true), finish(status, undefined)),
+    (error: unknown) => ((ended = true), finish(undefined, error)),
   );
   return { outcome, kill };
 }

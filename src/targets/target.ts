@@ -38,6 +38,13 @@ export interface RunningCommand {
    * After `SIGKILL`, `exited` must settle promptly even when the target is unreachable.
    */
   kill(signal: NodeJS.Signals): void;
+  /**
+   * Resolves once the target is reached (an SSH connection is up), for targets that first connect: a
+   * command's timeout counts from then, so that a slow or failed connection is the target's connect timeout
+   * (an unreachable target), never a timed-out command. Absent, the command counts as started at once. It
+   * never rejects: `exited` tells the failure.
+   */
+  readonly reached?: Promise<void>;
 }
 
 /**

@@ -2,7 +2,7 @@ import { AgentPool } from '../remote/agent-pool.js';
 import { runOnWrapper } from '../remote/dedicated.js';
 import type { RunningCommand, SpawnRequest, Target } from '../target.js';
 import { parseSshSpec, validateSshOptions, type SshTargetOptions } from './options.js';
-import { closeAllConnections, closeIdleConnection } from './pool.js';
+import { acquireConnection, closeAllConnections, closeIdleConnection, currentConnection } from './pool.js';
 import { resolveSshSettings, type SshSettings } from './settings.js';
 import { SshTransport } from './transport.js';
 
@@ -67,10 +67,21 @@ export class SshTarget implements Target {
 
   spawn(request: SpawnRequest): RunningCommand {
     installExitHook();
-    const command =
+    // Connecting starts here (shared with the command's own wait for the connection), so that the
+    // command's timeout counts from when the host is reached.
+    const reached = currentConnection(this.settings)
+      ? undefined
+      : acquireConnection(this.settings).then(
+          () => {},
+          () => new Promise<void>(() => {}),
+        );
+    const started =
       this.settings.session && request.stdin === undefined && request.tty !== true
         ? agentPoolFor(this.#transport).spawn(request)
         : runOnWrapper(this.#transport, request);
+    const command: RunningCommand = reached
+      ? { exited: started.exited, kill: (signal) => started.kill(signal), reached }
+      : started;
     this.#running.add(command);
     running.add(command);
     const forget = (): void => {
