@@ -120,7 +120,12 @@ export function knownKeyTypes(entries: readonly KnownHostEntry[], name: string):
 interface HostIndex {
   /** Positions of the entries whose patterns are all plain names, by lower-cased name. */
   readonly byName: Map<string, number[]>;
-  /** Positions of the others (wildcards, negations, hashed names): these are tested one by one. */
+  /**
+   * Positions of the hashed entries (`|1|salt|hash`), by salt and then by hash: a look-up computes one
+   * HMAC per distinct salt, with the salt decoded once, instead of parsing and hashing line by line.
+   */
+  readonly bySalt: Map<string, { readonly salt: Buffer; readonly byHash: Map<string, number[]> }>;
+  /** Positions of the others (wildcards, negations): these are tested one by one. */
   readonly scanned: number[];
   /** Names looked up already, with the entries naming them. */
   readonly found: Map<string, KnownHostEntry[]>;
@@ -128,23 +133,31 @@ interface HostIndex {
 
 const indexes = new WeakMap<readonly KnownHostEntry[], HostIndex>();
 
+function pushTo<K>(map: Map<K, number[]>, key: K, position: number): void {
+  const positions = map.get(key);
+  if (positions) positions.push(position);
+  else map.set(key, [position]);
+}
+
 function indexOf(entries: readonly KnownHostEntry[]): HostIndex {
-  let index = indexes.get(entries);
+  const index = indexes.get(entries);
   if (index) return index;
-  index = { byName: new Map(), scanned: [], found: new Map() };
+  const built: HostIndex = { byName: new Map(), bySalt: new Map(), scanned: [], found: new Map() };
   entries.forEach((entry, position) => {
-    const patterns = entry.patterns.split(',');
-    const plain =
-      !entry.patterns.startsWith('|') && patterns.every((p) => !p.startsWith('!') && isLiteral(p));
-    if (!plain) return index.scanned.push(position);
-    for (const name of new Set(patterns.map((p) => p.toLowerCase()))) {
-      const positions = index.byName.get(name);
-      if (positions) positions.push(position);
-      else index.byName.set(name, [position]);
+    if (entry.patterns.startsWith('|')) {
+      // Anything but `|1|salt|hash` matches no name (as matchesHost says).
+      const [, kind, salt, hash] = entry.patterns.split('|');
+      if (kind !== '1' || !salt || !hash) return;
+      let group = built.bySalt.get(salt);
+      if (!group) built.bySalt.set(salt, (group = { salt: Buffer.from(salt, 'base64'), byHash: new Map() }));
+      return pushTo(group.byHash, hash, position);
     }
+    const patterns = entry.patterns.split(',');
+    if (!patterns.every((p) => !p.startsWith('!') && isLiteral(p))) return built.scanned.push(position);
+    for (const name of new Set(patterns.map((p) => p.toLowerCase()))) pushTo(built.byName, name, position);
   });
-  indexes.set(entries, index);
-  return index;
+  indexes.set(entries, built);
+  return built;
 }
 
 /** The entries whose patterns name `name`, in file order (as matchesHost decides, without testing each). */
@@ -152,9 +165,15 @@ function entriesNaming(entries: readonly KnownHostEntry[], name: string): KnownH
   const index = indexOf(entries);
   let found = index.found.get(name);
   if (found) return found;
-  const matched = index.scanned.filter((position) => matchesHost(entries[position]!.patterns, name));
-  const positions = [...(index.byName.get(name.toLowerCase()) ?? []), ...matched].sort((a, b) => a - b);
-  found = positions.map((position) => entries[position]!);
+  const positions = [
+    ...(index.byName.get(name.toLowerCase()) ?? []),
+    ...index.scanned.filter((position) => matchesHost(entries[position]!.patterns, name)),
+  ];
+  for (const { salt, byHash } of index.bySalt.values()) {
+    const hashedHere = byHash.get(createHmac('sha1', salt).update(name).digest('base64'));
+    if (hashedHere) positions.push(...hashedHere);
+  }
+  found = positions.sort((a, b) => a - b).map((position) => entries[position]!);
   index.found.set(name, found);
   return found;
 }

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   checkHostKey,
@@ -95,6 +99,53 @@ describe('known_hosts', () => {
     expect(checkHostKey(entries, '[10.0.1.30]:2222', keyB).status).toBe('known');
     expect(checkHostKey(entries, '[10.0.1.30]:2222', keyA).status).toBe('changed');
     expect(checkHostKey(entries, '[10.0.9.30]:2222', keyA).status).toBe('unknown');
+  });
+
+  it('reads a file hashed by ssh-keygen -H as the plain file it came from', () => {
+    const names = Array.from({ length: 200 }, (_, i) => `[10.1.${i >> 8}.${i & 255}]:2222`);
+    const plain = [
+      ...names.map((name, i) => line(name, i % 2 ? keyA : keyB)),
+      line('web1,web2', keyA),
+      `web1 ssh-rsa ${rsa.toString('base64')}`,
+      line('web3', keyB, '@revoked '),
+      line('web3', keyA),
+    ].join('\n');
+    const file = join(mkdtempSync(join(tmpdir(), 'fanout-kh-')), 'known_hosts');
+    writeFileSync(file, `${plain}\n`);
+    execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+    const hashedText = readFileSync(file, 'utf8');
+    expect(hashedText).not.toContain('10.1.');
+    expect(hashedText).not.toContain('web2');
+    // The verdict and the keys it names (the patterns differ: one file holds them hashed).
+    const verdict = (status: ReturnType<typeof checkHostKey>) =>
+      status.status === 'changed' ? [status.status, status.expected.map((e) => e.key)] : [status.status];
+    const fromPlain = parseKnownHosts(plain);
+    const fromHashed = parseKnownHosts(hashedText);
+    const looks = [...names.slice(0, 20), names.at(-1)!, 'web1', 'web2', 'web3', 'web4', '10.1.0.1'];
+    for (const name of looks) {
+      for (const key of [keyA, keyB, rsa]) {
+        expect(verdict(checkHostKey(fromHashed, name, key)), name).toEqual(
+          verdict(checkHostKey(fromPlain, name, key)),
+        );
+      }
+      expect(knownKeyTypes(fromHashed, name).sort(), name).toEqual(knownKeyTypes(fromPlain, name).sort());
+    }
+    expect(checkHostKey(fromHashed, names[1]!, keyA).status).toBe('known');
+    expect(checkHostKey(fromHashed, names[1]!, keyB).status).toBe('changed');
+    expect(checkHostKey(fromHashed, 'web3', keyB).status).toBe('revoked');
+  });
+
+  it('finds hashed entries that share a salt', () => {
+    const salt = randomBytes(20);
+    const withSalt = (name: string) =>
+      `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+    const entries = parseKnownHosts(
+      [line(withSalt('web1'), keyA), line(withSalt('web2'), keyB), line(withSalt('web1'), keyB)].join('\n'),
+    );
+    expect(checkHostKey(entries, 'web1', keyB).status).toBe('known');
+    expect(checkHostKey(entries, 'web2', keyB).status).toBe('known');
+    expect(checkHostKey(entries, 'web2', keyA).status).toBe('changed');
+    expect(checkHostKey(entries, 'web3', keyA).status).toBe('unknown');
   });
 
   it('prints fingerprints as ssh-keygen does', () => {
