@@ -83,18 +83,29 @@ function setRef(handle: { ref?: () => void; unref?: () => void } | null | undefi
   else handle?.unref?.();
 }
 
-/** Variables of `current` that differ from `base`, with `undefined` for the ones removed. */
-function diffEnv(
+/** Names the agent's `export`/`unset` can take. */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * What a command's environment — this process's as it is now, with `own` over it — changes from `base`
+ * (the agent's): set names and their values, unset names as undefined. Reads each variable of
+ * `process.env` once (every read is a call into the C++ side).
+ */
+function envChanges(
   base: Readonly<Record<string, string | undefined>>,
-  current: Readonly<Record<string, string | undefined>>,
+  own: Readonly<Record<string, string>>,
 ): Record<string, string | undefined> {
   const changes: Record<string, string | undefined> = {};
-  const valid = /^[A-Za-z_][A-Za-z0-9_]*$/;
-  for (const [name, value] of Object.entries(current)) {
-    if (value !== undefined && base[name] !== value && valid.test(name)) changes[name] = value;
+  const names = new Set(Object.keys(process.env));
+  for (const name of names) {
+    const value = own[name] ?? process.env[name];
+    if (value !== base[name] && VARIABLE_NAME.test(name)) changes[name] = value;
   }
-  for (const name of Object.keys(base)) {
-    if (current[name] === undefined && valid.test(name)) changes[name] = undefined;
+  for (const name in own) {
+    if (!names.has(name) && own[name] !== base[name] && VARIABLE_NAME.test(name)) changes[name] = own[name];
+  }
+  for (const name in base) {
+    if (!names.has(name) && !(name in own) && VARIABLE_NAME.test(name)) changes[name] = undefined;
   }
   return changes;
 }
@@ -137,7 +148,7 @@ export class LocalTarget implements Target {
       lineFor: (request) => ({
         command: request.command,
         cwd: request.cwd ?? process.cwd(),
-        env: diffEnv(this.#agentEnv, { ...process.env, ...request.env }),
+        env: envChanges(this.#agentEnv, request.env),
       }),
     });
     return this.#pool;

@@ -156,3 +156,34 @@ describe('local target output', () => {
     expect(processesMatching(marker)).toEqual([]);
   });
 });
+
+describe('local target environment', () => {
+  afterEach(() => {
+    for (const name of ['FANOUT_ENV_KEPT', 'FANOUT_ENV_GONE', 'FANOUT_ENV_NEW']) delete process.env[name];
+  });
+
+  it.each([true, false])(
+    'a command sees this process’s environment as it is when the command starts, under its own (session agents: %s)',
+    async (session) => {
+      // A target of its own, so that its agents start with the variables below.
+      const target = new LocalTarget({ session });
+      const sh = createShell(target);
+      const show = 'echo "${FANOUT_ENV_KEPT-unset} ${FANOUT_ENV_GONE-unset} ${FANOUT_ENV_NEW-unset}"';
+      try {
+        process.env.FANOUT_ENV_KEPT = 'first';
+        process.env.FANOUT_ENV_GONE = 'there';
+        expect(await sh.raw`${show}`.text()).toBe('first there unset');
+        process.env.FANOUT_ENV_KEPT = 'second';
+        delete process.env.FANOUT_ENV_GONE;
+        process.env.FANOUT_ENV_NEW = 'new';
+        expect(await sh.raw`${show}`.text()).toBe('second unset new');
+        expect(await sh.raw`${show}`.env({ FANOUT_ENV_GONE: 'own', FANOUT_ENV_NEW: 'mine' }).text()).toBe(
+          'second own mine',
+        );
+        expect(await sh.raw`${show}`.text()).toBe('second unset new');
+      } finally {
+        await target.dispose();
+      }
+    },
+  );
+});
