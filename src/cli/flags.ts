@@ -248,7 +248,7 @@ export const FLAGS: readonly FlagSpec[] = [
     long: 'tty',
     commands: ['run', 'jobs'],
     description:
-      'run each command on a pseudo-terminal (ssh -t, docker exec -t), for commands that need one; its stderr then arrives with its stdout, and it reads nothing on stdin (SSH and Docker targets; not Kubernetes yet)',
+      'run each command on a pseudo-terminal (ssh -t, docker exec -t, kubectl exec -t), for commands that need one; its stderr then arrives with its stdout, and it reads nothing on stdin (SSH, Docker and Kubernetes targets)',
   },
   {
     key: 'become',

@@ -14,7 +14,7 @@ interface RunAs {
 }
 
 /** The kinds of target that can give a command a terminal. */
-const TTY_KINDS = ['ssh', 'docker'];
+const TTY_KINDS = ['ssh', 'docker', 'k8s'];
 
 /** The kind of a target, from its id: `ssh`, `docker`, `k8s`, `local` … */
 const kindOf = (target: Target): string => /^([a-z0-9]+):\/\//.exec(target.id)?.[1] ?? target.id;
@@ -23,7 +23,7 @@ const kindOf = (target: Target): string => /^([a-z0-9]+):\/\//.exec(target.id)?.
  * Applies `--tty`, `--become [USER]` and `--ask-become-pass` to the selected members: each command then asks
  * for a terminal, and/or runs through `sudo -u USER` (`-n` without a password; `-S -p ''` with one, which
  * reaches sudo on the command's stdin, ahead of the job's own, and is registered as a secret). SSH targets
- * take both, Docker targets `--tty`: any other kind is a USAGE error naming the flag and the target.
+ * take both, Docker and Kubernetes targets `--tty`: any other kind is a USAGE error naming the flag and the target.
  *
  * @example
  * const members = await applyRunAs(createTargets(selection), flags, io);
@@ -45,7 +45,7 @@ export async function applyRunAs(
     if (runAs.tty && !TTY_KINDS.includes(kind))
       throw usageError(
         '--tty',
-        `target ${member.name} is a ${kind} target; only SSH and Docker targets support --tty`,
+        `target ${member.name} is a ${kind} target; only SSH, Docker and Kubernetes targets support --tty`,
       );
   }
   const wrapped = new Map<Target, Target>();

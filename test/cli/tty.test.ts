@@ -34,7 +34,7 @@ describe('--tty over the sshd fixtures', { timeout: 120_000 }, () => {
     const { dir, inventory } = sshInventory([], ['here']);
     const run = await runCli(['run', '-i', inventory, 'h1', 'here', '--tty', '--', 'true'], { cwd: dir });
     expect(run.stderr).toContain(
-      '--tty: target here is a local target; only SSH and Docker targets support --tty',
+      '--tty: target here is a local target; only SSH, Docker and Kubernetes targets support --tty',
     );
     expect(run.code).toBe(255);
   });

@@ -124,7 +124,16 @@ function send(socket: WebSocket, channel: number, data: Buffer): void {
 function runExec(socket: WebSocket, exec: PeerExec, pod: PeerPod): void {
   let child: ChildProcess;
   try {
-    child = spawn(exec.argv[0] ?? '', exec.argv.slice(1), {
+    // With tty, util-linux `script` gives the command a pseudo-terminal, as the kubelet's runtime would.
+    const argv = exec.tty
+      ? [
+          'script',
+          '-qfec',
+          exec.argv.map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' '),
+          '/dev/null',
+        ]
+      : exec.argv;
+    child = spawn(argv[0] ?? '', argv.slice(1), {
       detached: true,
       stdio: [exec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });

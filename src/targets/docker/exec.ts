@@ -7,6 +7,7 @@ import { ConnectionError } from '../../errors.js';
 import { toDockerError, type DockerErrorContext } from './docker-errors.js';
 import { waitForExitCode } from './exit-status.js';
 import { FrameDecoder } from './frame-decoder.js';
+import { rawTtyOutput, TTY_SETUP } from '../remote/tty.js';
 
 /** Where and how a target runs its execs. */
 export interface ExecContext extends Omit<DockerErrorContext, 'command'> {
@@ -26,16 +27,6 @@ interface OpenExec {
   /** With a terminal: settles once it is set up (or the exec ended first), so input is not echoed. */
   readonly ready: Promise<void>;
 }
-
-/** Written once the terminal of a `tty` exec is set up: what comes before it is not the script's. */
-const TTY_READY = '\x1efanout-tty-ready\x1e';
-
-/**
- * Sets up the terminal of a `tty` exec as SSH's pty request does (see TTY_MODES in ssh/transport.ts): no
- * echo, no line editing, no signal characters, CR stays CR, newlines are written as they are. Docker's API
- * cannot set modes, so the script does it first and says when: input written before would be echoed.
- */
-const TTY_SETUP = `stty -echo -icanon -isig -iexten -icrnl -ixon -onlcr 2>/dev/null; printf '\\036fanout-tty-ready\\036'\n`;
 
 /**
  * Starts `sh -c script` in the container with stdin attached (the script reads its commands there) and
@@ -64,7 +55,7 @@ async function openExec(
   let ready: () => void = () => {};
   const readyPromise = new Promise<void>((resolve) => (ready = resolve));
   const decoder = tty
-    ? rawOutput(output.onStdout, ready)
+    ? rawTtyOutput(output.onStdout, ready)
     : new FrameDecoder((kind, bytes) => {
         if (kind === 'stdout') output.onStdout(bytes);
         else if (kind === 'stderr') output.onStderr(bytes);
@@ -92,32 +83,6 @@ async function openExec(
   });
   drained.then(ready, ready);
   return { exec, container, stream, drained, ready: readyPromise };
-}
-
-/**
- * The output of a `tty` exec: dropped up to TTY_READY (the terminal set-up's own), then handed on as it is.
- */
-function rawOutput(
-  onOutput: (chunk: Buffer) => void,
-  ready: () => void,
-): { push(chunk: Buffer): void; end(): void } {
-  let head: Buffer | undefined = Buffer.alloc(0);
-  return {
-    push(chunk) {
-      if (head === undefined) return onOutput(chunk);
-      head = Buffer.concat([head, chunk]);
-      const at = head.indexOf(TTY_READY);
-      if (at < 0) return;
-      const rest = head.subarray(at + TTY_READY.length);
-      head = undefined;
-      ready();
-      if (rest.length > 0) onOutput(rest);
-    },
-    end() {
-      // Ended before the set-up said so: what it wrote explains why.
-      if (head !== undefined && head.length > 0) onOutput(head);
-    },
-  };
 }
 
 /**

@@ -32,6 +32,8 @@ export interface ExecRequest {
   readonly argv: readonly string[];
   /** Whether the command gets a stdin channel; without one it reads end-of-file at once. */
   readonly stdin: boolean;
+  /** Runs the command on a terminal: one output stream, stderr included (the API refuses both). */
+  readonly tty?: boolean;
   readonly onStdout: (chunk: Buffer) => void;
   readonly onStderr: (chunk: Buffer) => void;
 }
@@ -98,9 +100,9 @@ function withTimeout(connecting: Promise<Socket>, ms: number): Promise<Socket> {
 function buildPath(location: ExecLocation, request: ExecRequest): string {
   const query = new URLSearchParams({
     stdout: 'true',
-    stderr: 'true',
+    stderr: String(request.tty !== true),
     stdin: String(request.stdin),
-    tty: 'false',
+    tty: String(request.tty === true),
   });
   if (location.container !== undefined) query.set('container', location.container);
   for (const arg of request.argv) query.append('command', arg);

@@ -3,6 +3,7 @@ import { SpawnError } from '../../errors.js';
 import { AgentPool } from '../remote/agent-pool.js';
 import type { AgentChannel, AgentHandlers } from '../remote/agent.js';
 import { runOnWrapper, type WrapperExec, type WrapperTransport } from '../remote/dedicated.js';
+import { rawTtyOutput, TTY_SETUP } from '../remote/tty.js';
 import { AGENT_LAUNCH, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
 import type { RunningCommand, SpawnRequest, Target } from '../target.js';
 import { openExecSession, type ExecLocation, type ExecRequest, type ExecSession } from './exec-session.js';
@@ -90,15 +91,33 @@ export class KubernetesTarget implements Target, WrapperTransport {
   }
 
   async openWrapper(
-    request: { readonly command: string; readonly stdin: boolean },
+    request: { readonly command: string; readonly stdin: boolean; readonly tty?: boolean },
     output: { readonly onStdout: (chunk: Buffer) => void; readonly onStderr: (chunk: Buffer) => void },
   ): Promise<WrapperExec> {
     const { command } = request;
     if (request.stdin) await this.#checkStdinSupport(command);
-    const session = await this.#open({ argv: ['sh', '-c', WRAPPER_SCRIPT], stdin: true, ...output }, command);
+    // On a terminal, the wrapper's line goes only once the terminal no longer echoes (see TTY_SETUP).
+    let ready = (): void => {};
+    const settingUp = new Promise<void>((resolve) => (ready = resolve));
+    const raw = request.tty ? rawTtyOutput(output.onStdout, ready) : undefined;
+    const session = await this.#open(
+      {
+        argv: ['sh', '-c', raw ? TTY_SETUP + WRAPPER_SCRIPT : WRAPPER_SCRIPT],
+        stdin: true,
+        tty: raw !== undefined,
+        onStdout: raw ? (chunk) => raw.push(chunk) : output.onStdout,
+        onStderr: output.onStderr,
+      },
+      command,
+    );
+    const ended = session.ended.finally(() => {
+      raw?.end();
+      ready();
+    });
+    if (raw) await settingUp;
     const exec: WrapperExec = {
       stdin: toWritable(session),
-      ended: session.ended.then((end) => interpretExecEnd(end, { target: this.id, command })),
+      ended: ended.then((end) => interpretExecEnd(end, { target: this.id, command })),
       destroy: () => session.destroy(),
     };
     this.#sessions.set(exec, session);
@@ -146,7 +165,9 @@ export class KubernetesTarget implements Target, WrapperTransport {
 
   spawn(request: SpawnRequest): RunningCommand {
     const command =
-      this.#agents && request.stdin === undefined ? this.#agents.spawn(request) : runOnWrapper(this, request);
+      this.#agents && request.stdin === undefined && request.tty !== true
+        ? this.#agents.spawn(request)
+        : runOnWrapper(this, request);
     this.#live.add(command);
     const forget = (): void => void this.#live.delete(command);
     command.exited.then(forget, forget);

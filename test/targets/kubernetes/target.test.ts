@@ -125,6 +125,34 @@ describe.each([
       expect(argv.join(' ')).not.toContain('hunter2');
     });
 
+    it('runs a command on a terminal when asked: tty on the exec, stderr with stdout, its line never echoed', async () => {
+      const target = on(v5);
+      const run = async (tty: boolean) => {
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        const { exited } = target.spawn({
+          command: 'tty -s && echo in-tty; test -t 1 && echo out-tty; echo err >&2; exit 3',
+          cwd: undefined,
+          env: { SECRET: 'hunter2' },
+          stdin: undefined,
+          tty,
+          onStdout: (chunk) => stdout.push(chunk),
+          onStderr: (chunk) => stderr.push(chunk),
+        });
+        const status = await exited;
+        return { status, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
+      };
+      const withTty = await run(true);
+      expect(v5.execs.at(-1)).toMatchObject({ tty: true });
+      expect(withTty).toEqual({
+        status: { exitCode: 3, signal: null },
+        stdout: 'in-tty\nout-tty\nerr\n',
+        stderr: '',
+      });
+      const without = await run(false);
+      expect(without).toEqual({ status: { exitCode: 3, signal: null }, stdout: '', stderr: 'err\n' });
+    });
+
     it('delivers 8 MB of binary stdout byte-exact before the result resolves', async () => {
       const $ = createShell(on(v5));
       const local = execFileSync('sh', ['-c', 'head -c 8000000 /dev/zero | tr "\\0" "\\377"; seq 1 100000'], {
