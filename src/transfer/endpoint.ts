@@ -14,21 +14,16 @@ export type Endpoint =
   | { readonly kind: 'archive'; readonly host: ArchiveHost; close(): void };
 
 /**
- * Whether a transfer moves a directory tree: known from a local source, or asked of the remote root over
- * the file system the target offers.
- */
-export type TreeHint = boolean | ((fs: TransferFileSystem) => Promise<boolean>);
-
-/**
  * Opens the file access a transfer to or from `target` uses. An SSH host takes single files over SFTP and
- * trees as tar over an exec channel when it has `tar` (SFTP otherwise). Any other target (a pod, one of
- * your own) gets tar over its command channel.
+ * an uploaded tree (`tree`) as tar over an exec channel when it has `tar`; downloads stay on SFTP, which
+ * reads no faster than the local side writes (a command's output cannot be paused). Any other target (a
+ * pod, one of your own) gets tar over its command channel.
  *
  * @example
  * const endpoint = await openEndpoint(target, signal, true);
  * try { … } finally { endpoint.close(); }
  */
-export async function openEndpoint(target: Target, signal: AbortSignal, tree: TreeHint): Promise<Endpoint> {
+export async function openEndpoint(target: Target, signal: AbortSignal, tree: boolean): Promise<Endpoint> {
   if (target instanceof LocalTarget) return { kind: 'file-system', fs: localFileSystem, close: () => {} };
   if (target instanceof SshTarget) return openSshEndpoint(target, signal, tree);
   if (target instanceof DockerTarget)
@@ -36,18 +31,8 @@ export async function openEndpoint(target: Target, signal: AbortSignal, tree: Tr
   return { kind: 'archive', host: createExecArchiveHost(target), close: () => {} };
 }
 
-async function openSshEndpoint(target: SshTarget, signal: AbortSignal, tree: TreeHint): Promise<Endpoint> {
-  const archive: Endpoint = { kind: 'archive', host: createExecArchiveHost(target), close: () => {} };
-  if (tree === true && (await hasRemoteTar(target))) return archive;
-  const sftp = await openSshFileSystem(target, signal);
-  try {
-    if (typeof tree === 'function' && (await tree(sftp.fs)) && (await hasRemoteTar(target))) {
-      sftp.close();
-      return archive;
-    }
-  } catch (error) {
-    sftp.close();
-    throw error;
-  }
-  return { kind: 'file-system', ...sftp };
+async function openSshEndpoint(target: SshTarget, signal: AbortSignal, tree: boolean): Promise<Endpoint> {
+  if (tree && (await hasRemoteTar(target)))
+    return { kind: 'archive', host: createExecArchiveHost(target), close: () => {} };
+  return { kind: 'file-system', ...(await openSshFileSystem(target, signal)) };
 }

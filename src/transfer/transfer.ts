@@ -6,8 +6,7 @@ import { localFileSystem } from '../targets/local-transfer.js';
 import type { Target } from '../targets/target.js';
 import { TransferContext } from './context.js';
 import type { EntrySource, TransferEntry } from './entry.js';
-import type { TransferFileSystem } from './file-system.js';
-import { openEndpoint, type Endpoint, type TreeHint } from './endpoint.js';
+import { openEndpoint, type Endpoint } from './endpoint.js';
 import { normalizeTransferOptions, type TransferOptions } from './options.js';
 import { readFromArchiveHost } from './read-archive.js';
 import { spoolToFile } from './spool.js';
@@ -70,7 +69,7 @@ function singleFile(
 async function run<T>(
   target: Target,
   context: TransferContext,
-  tree: TreeHint,
+  tree: boolean,
   work: (endpoint: Endpoint) => Promise<T>,
 ): Promise<T> {
   const endpoint = await openEndpoint(target, context.signal, tree).catch((error: unknown) => {
@@ -177,10 +176,7 @@ export async function download(
   const local = typeof destination === 'string' ? resolve(destination) : undefined;
   if (local !== undefined) await prepareParent(localFileSystem, local, context);
   try {
-    // A root that cannot be inspected goes the file-by-file way, which reports why.
-    const isTree = async (fs: TransferFileSystem): Promise<boolean> =>
-      (await fs.lstat(root).catch(() => undefined))?.type === 'directory';
-    await run(target, context, isTree, async (endpoint) => {
+    await run(target, context, false, async (endpoint) => {
       const entries =
         endpoint.kind === 'file-system'
           ? walkFileSystem(endpoint.fs, root, context)
