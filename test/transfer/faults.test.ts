@@ -83,6 +83,20 @@ describe('transfer faults over SSH', () => {
     expect(existsSync(target)).toBe(false);
   }
 
+  /** Uploads `source` as `name` into a new directory, aborting once 4 MiB went: nothing is left there. */
+  async function uploadAborted(source: string, name: string): Promise<void> {
+    const dir = ownedDir();
+    const controller = new AbortController();
+    const error = await upload(web(), source, join(dir, name), {
+      signal: controller.signal,
+      onProgress: ({ bytes }) => {
+        if (bytes > 4 * 1024 * 1024) controller.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ABORTED' });
+    expect(readdirSync(dir)).toEqual([]);
+  }
+
   it('a connection cut mid-transfer leaves no partial file under the final name; a new upload succeeds', async () => {
     const dir = ownedDir();
     const target = join(dir, 'big');
@@ -93,16 +107,7 @@ describe('transfer faults over SSH', () => {
   });
 
   it('aborting removes the temporary file on the target', async () => {
-    const dir = ownedDir();
-    const controller = new AbortController();
-    const error = await upload(web(), bigFile(64), join(dir, 'big'), {
-      signal: controller.signal,
-      onProgress: ({ bytes }) => {
-        if (bytes > 4 * 1024 * 1024) controller.abort();
-      },
-    }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ABORTED' });
-    expect(readdirSync(dir)).toEqual([]);
+    await uploadAborted(bigFile(64), 'big');
   });
 
   it('checksum detects a file changed while being sent over SFTP', async () => {
@@ -149,15 +154,6 @@ describe('transfer faults over SSH', () => {
   });
 
   it('aborting a tree upload removes the staged tree on the target', async () => {
-    const dir = ownedDir();
-    const controller = new AbortController();
-    const error = await upload(web(), bigTree(64), join(dir, 'app'), {
-      signal: controller.signal,
-      onProgress: ({ bytes }) => {
-        if (bytes > 4 * 1024 * 1024) controller.abort();
-      },
-    }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ABORTED' });
-    expect(readdirSync(dir)).toEqual([]);
+    await uploadAborted(bigTree(64), 'app');
   });
 });
