@@ -3,7 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import { FanoutError, type ErrorCode } from '../errors.js';
 import type { TransferEntry } from './entry.js';
 import type { NormalizedTransferOptions } from './options.js';
-import { createNonce } from './paths.js';
+import { createNonce, isSafeEntryPath } from './paths.js';
 import { TransferError } from './transfer-error.js';
 
 /** What was sent of one file: with `checksum`, its sha256. */
@@ -44,6 +44,16 @@ export class TransferContext {
 
   error(code: ErrorCode, message: string, path?: string, cause?: unknown): TransferError {
     return new TransferError(`${message} (${this.target})`, { code, target: this.target, path, cause });
+  }
+
+  /** Throws UNSAFE_PATH for an entry path that would land outside the destination (`../`, absolute, NUL). */
+  checkEntryPath(path: string): void {
+    if (!isSafeEntryPath(path))
+      throw this.error(
+        'UNSAFE_PATH',
+        `Refused entry ${JSON.stringify(path)}: it leaves the destination`,
+        path,
+      );
   }
 
   /** The error to throw for `cause`: the cancellation when the signal fired, else a TRANSFER_FAILED naming `path`. */

@@ -3,7 +3,7 @@ import { quote } from '../internal/quote.js';
 import type { ArchiveHost } from './archive-host.js';
 import type { SentDigest, TransferContext } from './context.js';
 import type { EntrySource, TransferEntry } from './entry.js';
-import { isSafeEntryPath, joinEntry, tempPathFor } from './paths.js';
+import { joinEntry, tempPathFor } from './paths.js';
 import { runRemoteScript } from './remote-script.js';
 import { encodeTar } from './tar-encode.js';
 import { isUpToDate } from './write-file-system.js';
@@ -150,12 +150,7 @@ export async function writeToArchiveHost(
 
   async function* stage(): AsyncGenerator<TransferEntry> {
     for await (const entry of entries) {
-      if (!isSafeEntryPath(entry.path))
-        throw context.error(
-          'UNSAFE_PATH',
-          `Refused entry ${JSON.stringify(entry.path)}: it leaves the destination`,
-          entry.path,
-        );
+      context.checkEntryPath(entry.path);
       const path = joinEntry(tempName, entry.path);
       const mtimeMs = context.options.preserve ? entry.mtimeMs : now;
       if (entry.type === 'directory') {

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { TransferContext } from './context.js';
 import type { EntrySource, TransferEntry } from './entry.js';
 import type { TransferFileSystem } from './file-system.js';
-import { isSafeEntryPath, joinEntry, tempPathFor } from './paths.js';
+import { joinEntry, tempPathFor } from './paths.js';
 
 /**
  * Files whose last steps (verify, chmod, utimes, rename) may be in flight while the next files are written:
@@ -99,12 +99,7 @@ export async function writeToFileSystem(
   async function writeEntries(): Promise<void> {
     for await (const entry of entries) {
       if (context.signal.aborted) throw context.cancellation();
-      if (!isSafeEntryPath(entry.path))
-        throw context.error(
-          'UNSAFE_PATH',
-          `Refused entry ${JSON.stringify(entry.path)}: it leaves the destination`,
-          entry.path,
-        );
+      context.checkEntryPath(entry.path);
       const path = joinEntry(root, entry.path);
       await checkParents(fs, root, entry.path, directories, context);
       try {
