@@ -10,13 +10,4 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "The test suite needs these Debian packages: ${need[*]} (run as root to install them)" >&2
-    exit 1
-  fi
-  echo "Installing ${need[*]} …" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
-fi
+bash "$(dirname "$0")/install-missing.sh" "The test suite needs" "${need[@]}"
