@@ -103,13 +103,13 @@ export async function findClaimableRun(db: pg.Pool): Promise<number | undefined>
  * Writes attempts back in one transaction and moves their jobs on: to their final state, back to the
  * queue for a retry (after the run's backoff) or when the worker gave them back, or to `canceled` /
  * `skipped` when the run is stopping. A result for an attempt whose job was meanwhile claimed again (its
- * lease had expired) is kept as that attempt's record and leaves the job alone. Returns the runs touched
- * and whether any job failed for good.
+ * lease had expired) is kept as that attempt's record and leaves the job alone. Returns the runs touched,
+ * those with a job that failed for good, and those in rolling batches.
  */
 export async function completeAttempts(
   db: pg.Pool,
   results: readonly AttemptResult[],
-): Promise<{ readonly runs: number[]; readonly failedRuns: number[] }> {
+): Promise<{ readonly runs: number[]; readonly failedRuns: number[]; readonly batchedRuns: number[] }> {
   const client = await db.connect();
   try {
     await client.query('BEGIN');
@@ -123,7 +123,7 @@ export async function completeAttempts(
         startedAt: result.startedAt === null ? null : new Date(result.startedAt).toISOString(),
       })),
     );
-    const { rows } = await client.query<{ run_id: string; state: string }>(
+    const { rows } = await client.query<{ run_id: string; state: string; batched: boolean }>(
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
            "attemptId" bigint, "runId" bigint, seq int, attempt int, target text, stage text, ok boolean,
@@ -140,7 +140,7 @@ export async function completeAttempts(
            FROM input i WHERE a.id = i."attemptId" AND a.state IN ('running', 'lost')
          RETURNING a.id),
        next AS (
-         SELECT i.*, j.failures, r.retries, r.backoff_ms,
+         SELECT i.*, j.failures, r.retries, r.backoff_ms, r.batch_end IS NOT NULL AS batched,
                 CASE WHEN i.stage IN ('canceled', 'skipped') AND r.state = 'running' THEN 'queued'
                      WHEN i.stage IN ('canceled', 'skipped') THEN i.stage
                      WHEN i.ok THEN 'ok'
@@ -158,7 +158,7 @@ export async function completeAttempts(
               finished = CASE WHEN n.next IN ('retry', 'queued') THEN NULL ELSE nextval('fanout.finish_order') END
          FROM next n
         WHERE j.run_id = n."runId" AND j.seq = n.seq
-       RETURNING j.run_id, j.state`,
+       RETURNING j.run_id, j.state, n.batched`,
       [payload],
     );
     const requeued = new Set(rows.filter((row) => row.state === 'queued').map((row) => row.run_id));
@@ -168,6 +168,7 @@ export async function completeAttempts(
     return {
       runs: [...new Set(rows.map((row) => Number(row.run_id)))],
       failedRuns: [...new Set(rows.filter((row) => failed.has(row.state)).map((row) => Number(row.run_id)))],
+      batchedRuns: [...new Set(rows.filter((row) => row.batched).map((row) => Number(row.run_id)))],
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});

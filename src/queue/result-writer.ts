@@ -53,10 +53,10 @@ export class ResultWriter {
   async #flush(): Promise<void> {
     while (this.#pending.length > 0) {
       const batch = this.#pending.slice(0, BATCH);
-      const { runs, failedRuns } = await persist(() => completeAttempts(this.#pool, batch));
+      const { runs, failedRuns, batchedRuns } = await persist(() => completeAttempts(this.#pool, batch));
       this.#pending.splice(0, batch.length);
       for (const runId of failedRuns) await persist(() => applyHaltPolicy(this.#pool, runId));
-      await persist(() => openBatches(this.#pool, runs));
+      if (batchedRuns.length > 0) await persist(() => openBatches(this.#pool, batchedRuns));
       await persist(() => settleRuns(this.#pool, runs));
     }
   }
