@@ -5,6 +5,7 @@
  *  - A queue row's time runs from starting its workers to the last of them exiting (`--run ID` makes each
  *    exit when the run ends); submission (`fanout jobs --queue`, inserts in batches) is timed on its own.
  *  - Queue overhead per job = (1 worker − fanout jobs) / jobs.
+ *  - PostgreSQL's CPU per job (every server process, while the workers run) is printed beside each queue row.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
           (await run(['jobs', '--queue', '--progress', 'none', '--', 'true'], env, input)).trim(),
         );
       });
+      const cpuBefore = db.cpuSeconds();
       const seconds = await timeAsync(() =>
         Promise.all(
           Array.from({ length: count }, () =>
@@ -58,12 +60,13 @@ async function main(): Promise<void> {
           ),
         ),
       );
+      const serverMs = ((db.cpuSeconds() - cpuBefore) / JOBS) * 1000;
       const status = await run(['status', String(runId)], env);
       if (!status.includes(`jobs: ${JOBS} ok`)) throw new Error(`run ${runId} did not finish:\n${status}`);
       rows.push({
         name: `queue, ${count} worker${count > 1 ? 's' : ''} × -j 8`,
         seconds,
-        note: `submit ${submitSeconds.toFixed(2)}s`,
+        note: `submit ${submitSeconds.toFixed(2)}s, PostgreSQL ${serverMs.toFixed(2)} ms CPU per job`,
       });
     }
   } finally {

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +23,8 @@ export interface PostgresFixture {
   restart(options?: { readonly downMs?: number }): Promise<void>;
   /** Stops the server and removes its data directory. */
   stop(): void;
+  /** CPU seconds the server has used so far: the postmaster, its live processes and those it reaped. */
+  cpuSeconds(): number;
 }
 
 const USER = 'postgres';
@@ -120,7 +131,40 @@ export async function startPostgres(): Promise<PostgresFixture> {
       stopServer();
       rmSync(dir, { recursive: true, force: true });
     },
+    cpuSeconds() {
+      const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      let ticks = processTicks(postmaster, true);
+      for (const name of readdirSync('/proc')) {
+        if (/^\d+$/.test(name) && processStat(Number(name))?.[1] === postmaster)
+          ticks += processTicks(Number(name), false);
+      }
+      return ticks / CLOCK_TICKS;
+    },
   };
+}
+
+/** Kernel clock ticks per second (USER_HZ), the unit of /proc/PID/stat times on Linux. */
+const CLOCK_TICKS = 100;
+
+/** Fields of /proc/PID/stat after the command name (field 3 onward), or undefined once it is gone. */
+function processStat(pid: number): number[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of a process, plus cutime + cstime (its reaped children) when asked. */
+function processTicks(pid: number, reaped: boolean): number {
+  const fields = processStat(pid);
+  if (!fields) return 0;
+  const [utime, stime, cutime, cstime] = fields.slice(11, 15) as [number, number, number, number];
+  return utime + stime + (reaped ? cutime + cstime : 0);
 }
 
 function userIds(name: string): { uid: number; gid: number } {
