@@ -17,6 +17,8 @@ interface PoolEntry {
   connection: Connection | undefined;
   connecting: Promise<Connection> | undefined;
   connectionsOpened: number;
+  /** Closes the idle session agents on this entry's connection (set by whoever runs agents on it). */
+  closeIdleAgents: (() => void) | undefined;
 }
 
 const entries = new Map<string, PoolEntry>();
@@ -24,21 +26,24 @@ const handshakes = new Map<string, Slots>();
 /** Sockets of pooled connections, idle ones included, within the process's budget of file descriptors. */
 const sockets = new SocketBudget(processSocketBudget, closeOneIdle);
 
-/** Closes one idle pooled connection (the oldest entry first) to free its socket. */
+/**
+ * Frees a socket for someone waiting: closes one unused pooled connection (the oldest entry first), else
+ * the idle session agents of one connection without work, which closes it once their channels are gone.
+ * Idle agents cannot be left to idle out: their timers do not keep Node running, nor would anything else.
+ */
 function closeOneIdle(): void {
-  for (const entry of entries.values()) {
-    const connection = entry.connection;
-    if (connection && !connection.closed && connection.unused && !connection.settings.jump) {
-      connection.close();
-      return;
-    }
-  }
+  const idle = [...entries.values()].filter(({ connection }) => {
+    return connection && !connection.closed && !connection.busy && !connection.settings.jump;
+  });
+  const unused = idle.find((entry) => entry.connection!.unused);
+  if (unused) return unused.connection!.close();
+  idle[0]?.closeIdleAgents?.();
 }
 
 /**
  * Opens a connection with a socket of the budget (one through a jump host is a channel of the jump's
  * connection and needs none); the socket is given back when the connection closes. A connection left
- * without work and session agents (these idle out after 2 s) while others wait for a socket is closed.
+ * without work while others wait for a socket is closed, its idle session agents first.
  */
 async function openBudgeted(settings: SshSettings): Promise<Connection> {
   if (settings.jump) return openConnection(settings);
@@ -53,7 +58,9 @@ async function openBudgeted(settings: SshSettings): Promise<Connection> {
   if (connection.closed) sockets.give();
   else connection.client.once('close', () => sockets.give());
   connection.onIdle = () => {
-    if (sockets.waiting > 0 && connection.unused) connection.close();
+    if (sockets.waiting === 0) return;
+    if (connection.unused) connection.close();
+    else entries.get(settings.poolKey)?.closeIdleAgents?.();
   };
   return connection;
 }
@@ -112,6 +119,29 @@ async function openConnection(settings: SshSettings): Promise<Connection> {
   }
 }
 
+function entryFor(settings: SshSettings): PoolEntry {
+  let entry = entries.get(settings.poolKey);
+  if (!entry) {
+    entry = {
+      settings,
+      connection: undefined,
+      connecting: undefined,
+      connectionsOpened: 0,
+      closeIdleAgents: undefined,
+    };
+    entries.set(settings.poolKey, entry);
+  }
+  return entry;
+}
+
+/**
+ * Tells the pool how to close the idle session agents on the connection for these settings, so that it can
+ * free that connection's socket when others wait for one.
+ */
+export function setIdleAgentCloser(settings: SshSettings, closeIdleAgents: () => void): void {
+  entryFor(settings).closeIdleAgents = closeIdleAgents;
+}
+
 /**
  * The pooled connection for these settings: opened once even when many commands ask at the same moment,
  * re-opened after it drops or idles out.
@@ -120,11 +150,7 @@ async function openConnection(settings: SshSettings): Promise<Connection> {
  * const connection = await acquireConnection(settings);
  */
 export function acquireConnection(settings: SshSettings): Promise<Connection> {
-  let entry = entries.get(settings.poolKey);
-  if (!entry) {
-    entry = { settings, connection: undefined, connecting: undefined, connectionsOpened: 0 };
-    entries.set(settings.poolKey, entry);
-  }
+  const entry = entryFor(settings);
   const current = entry.connection;
   if (current && !current.closed) return Promise.resolve(current);
   const pooled = entry;

@@ -42,11 +42,16 @@ export class SocketBudget {
     return this.#waiters.length;
   }
 
+  /**
+   * Waits for a socket. The wait keeps Node running (a ref'd timer) and asks again for an idle connection
+   * every second, so it ends even when what would free a socket holds no handle that keeps Node alive.
+   */
   async take(): Promise<void> {
     while (this.#held >= this.#limit()) {
       const freed = new Promise<void>((resolve) => this.#waiters.push(resolve));
       this.#evictIdle();
-      await freed;
+      const retry = setInterval(() => this.#evictIdle(), 1000);
+      await freed.finally(() => clearInterval(retry));
     }
     this.#held++;
   }

@@ -2,7 +2,13 @@ import { AgentPool } from '../remote/agent-pool.js';
 import { runOnWrapper } from '../remote/dedicated.js';
 import type { RunningCommand, SpawnRequest, Target } from '../target.js';
 import { parseSshSpec, validateSshOptions, type SshTargetOptions } from './options.js';
-import { acquireConnection, closeAllConnections, closeIdleConnection, currentConnection } from './pool.js';
+import {
+  acquireConnection,
+  closeAllConnections,
+  closeIdleConnection,
+  currentConnection,
+  setIdleAgentCloser,
+} from './pool.js';
 import { resolveSshSettings, type SshSettings } from './settings.js';
 import { SshTransport } from './transport.js';
 
@@ -40,6 +46,7 @@ function agentPoolFor(transport: SshTransport): AgentPool {
       lineFor: (request) => ({ command: request.command, cwd: request.cwd ?? '', env: request.env }),
     });
     agentPools.set(key, pool);
+    setIdleAgentCloser(transport.settings, () => pool!.closeIdle());
   }
   return pool;
 }
