@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { decodeBytes } from '../internal/bytes.js';
-import { exitCodeForError } from './exit-code.js';
+import { EXIT, exitCodeForError } from './exit-code.js';
 import { dispatch } from './program.js';
 
 // argv → exit status. Every error reaches exitCodeForError, the one place that turns errors into statuses.
@@ -41,6 +41,13 @@ function exactArguments(): string[] {
   if (words.length < count) return process.argv.slice(2);
   return words.slice(words.length - count).map(decodeBytes);
 }
+
+// The event loop emptied while the command still waited for something that can no longer happen: a bug,
+// reported as one instead of Node's silent exit 13.
+process.once('beforeExit', () => {
+  process.stderr.write('fanout: internal error: the command stopped with nothing left to wait for\n');
+  process.exitCode = EXIT.usage;
+});
 
 let status: number;
 try {
