@@ -53,6 +53,7 @@ export interface CliFlags {
   /** `--queue` alone (jobs): the queue named by FANOUT_QUEUE or the PG* variables. */
   readonly queue?: string | boolean;
   readonly wait?: boolean;
+  readonly outputCap?: string;
   readonly run?: string;
   readonly lease?: string;
   readonly journal?: string;
@@ -384,6 +385,14 @@ export const FLAGS: readonly FlagSpec[] = [
     long: 'wait',
     commands: ['jobs'],
     description: 'with --queue: follow the run until it ends and exit as jobs would',
+  },
+  {
+    key: 'outputCap',
+    long: 'output-cap',
+    value: 'size',
+    commands: ['jobs'],
+    description:
+      "with --queue: keep at most this much of each attempt's stdout and of its stderr in the results, e.g. '4k', '1M', up to 256M (default: 64k)",
   },
   {
     key: 'run',

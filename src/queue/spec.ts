@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { FailurePolicy } from '../fleet/policy.js';
 import { validatePolicy } from '../fleet/policy.js';
 import { parseDuration, type Duration } from '../internal/duration.js';
-import { validateInteger, validateOptions } from '../internal/validate.js';
+import { validateInteger, validateNumber, validateOptions } from '../internal/validate.js';
 
 /** What a run asks of every worker, as a caller gives it; every field but `template` is optional. */
 export interface RunSpec {
@@ -21,7 +21,10 @@ export interface RunSpec {
    * every job before them has ended and the threshold was not reached. Default: `{ halt: 'never' }`.
    */
   readonly policy?: FailurePolicy;
-  /** Bytes of stdout and of stderr kept per attempt; the rest is dropped and the attempt marked `truncated`. Default: 64 KiB. */
+  /**
+   * Bytes of stdout and of stderr kept per attempt, at most {@link MAX_OUTPUT_CAP}; the rest is dropped
+   * and the attempt marked `truncated`. Default: 64 KiB.
+   */
   readonly outputCap?: number;
   /**
    * A number (from {@link createSlotMarker}) that stands for `{%}` in the jobs' commands: the worker that
@@ -43,6 +46,12 @@ export interface ResolvedRunSpec {
 }
 
 const KNOWN = ['template', 'timeout', 'killGrace', 'retries', 'backoff', 'policy', 'outputCap', 'slotMarker'];
+
+/**
+ * The largest `outputCap`, 256 MiB: what a worker keeps of a stream is one string, which must fit in
+ * Node's string length limit (512 MiB) and in a PostgreSQL text value (1 GB).
+ */
+export const MAX_OUTPUT_CAP = 256 * 1024 * 1024;
 
 /** The least slot marker: long enough that no argument holds it by chance. */
 const MIN_MARKER = 10 ** 15;
@@ -76,7 +85,11 @@ export function normalizeRunSpec(spec: RunSpec): ResolvedRunSpec {
     retries: validateInteger(spec.retries ?? 0, 'retries', 0),
     backoffMs: parseDuration(spec.backoff ?? '100ms', 'backoff'),
     policy,
-    outputCap: validateInteger(spec.outputCap ?? 64 * 1024, 'outputCap', 1),
+    outputCap: validateInteger(
+      validateNumber(spec.outputCap ?? 64 * 1024, 'outputCap', 1, MAX_OUTPUT_CAP),
+      'outputCap',
+      1,
+    ),
     slotMarker:
       spec.slotMarker === undefined ? undefined : validateInteger(spec.slotMarker, 'slotMarker', MIN_MARKER),
   };

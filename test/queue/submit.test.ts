@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AttemptRecord } from '../../src/queue/index.js';
 import { localFleet, runCli } from '../support/cli.js';
 import { startPostgres, type PostgresFixture } from '../support/postgres.js';
 import { query, runFacts, startWorker } from './support.js';
@@ -172,6 +174,55 @@ describe('jobs --queue: what a queued run takes from the jobs command line (real
       [4, 'skipped', 0],
       [5, 'skipped', 0],
     ]);
+  });
+
+  it('--output-cap keeps that much of each attempt; the size and sha256 still describe the whole output', async () => {
+    const runId = await runQueued(
+      db,
+      ['if [ {} = big ]; then seq 2000; else echo {}; fi', ':::', 'big', 'small'],
+      {
+        flags: ['--output-cap', '1k'],
+      },
+    );
+    const [spec] = await query<{ output_cap: number }>(
+      db.url,
+      'SELECT output_cap FROM fanout.runs WHERE id = $1',
+      [runId],
+    );
+    expect(spec!.output_cap).toBe(1024);
+    const results = await runCli(['results', '--queue', db.url, String(runId), '--output', 'json']);
+    expect(results.code).toBe(0);
+    const [big, small] = results.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AttemptRecord);
+    const whole = Array.from({ length: 2000 }, (_, index) => `${index + 1}\n`).join('');
+    expect(big).toMatchObject({
+      stdout: whole.slice(0, 1024),
+      truncated: true,
+      outputBytes: whole.length,
+      sha256: createHash('sha256').update(whole).digest('hex'),
+    });
+    expect(small).toMatchObject({
+      stdout: 'small\n',
+      truncated: false,
+      outputBytes: 6,
+      sha256: createHash('sha256').update('small\n').digest('hex'),
+    });
+  });
+
+  it.each([
+    ['0', ['--queue', 'QUEUE', '--output-cap', '0'], 'expected a size'],
+    ['a word', ['--queue', 'QUEUE', '--output-cap', 'lots'], 'expected a size'],
+    ['over 256M', ['--queue', 'QUEUE', '--output-cap', '1G'], 'at most 256M'],
+    ['without --queue', ['-i', 'INVENTORY', 'node1', '--output-cap', '1k'], 'needs --queue'],
+  ])('--output-cap %s is a usage error naming it', async (_case, flags, reason) => {
+    const { inventory } = localFleet(1);
+    const words = flags.map((word) => (word === 'QUEUE' ? db.url : word === 'INVENTORY' ? inventory : word));
+    const run = await runCli(['jobs', ...words, '--', 'echo', '{}', ':::', 'a']);
+    expect(run.code).toBe(255);
+    expect(run.stderr).toContain(`--output-cap: ${reason}`);
+    expect(run.stdout).toBe('');
   });
 
   it.each([

@@ -8,7 +8,7 @@ import {
   type Target,
 } from '../../index.js';
 import { createSlots } from '../../fleet/slots.js';
-import { createSlotMarker } from '../../queue/spec.js';
+import { createSlotMarker, MAX_OUTPUT_CAP } from '../../queue/spec.js';
 import {
   parseSize,
   planInput,
@@ -34,6 +34,21 @@ function positive(flag: string, raw: string | undefined): number | undefined {
     throw usageError(flag, `expected an integer from 1 and up, got \`${raw}\``);
   }
   return Number(raw);
+}
+
+/** `--output-cap`, checked once: bytes kept of each stream per attempt of a queued run. */
+function queuedOutputCap(raw: string | undefined, queued: boolean): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!queued) throw usageError('--output-cap', 'needs --queue: it caps the output a queued run stores');
+  let bytes: number;
+  try {
+    bytes = parseSize(raw);
+  } catch (error) {
+    throw usageError('--output-cap', (error as Error).message);
+  }
+  if (bytes > MAX_OUTPUT_CAP)
+    throw usageError('--output-cap', `at most ${MAX_OUTPUT_CAP / 1024 ** 2}M, got \`${raw}\``);
+  return bytes;
 }
 
 /** The input flags (`--link`, `--colsep`, `-N`, `-X`, `-m`, `--pipe`, `--block`), checked once. */
@@ -137,6 +152,7 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (queued && flags.env !== undefined) {
     throw usageError('--env', 'a queued run takes no environment: give --env to each `fanout worker`');
   }
+  const outputCap = queuedOutputCap(flags.outputCap, queued);
   if (!queued && input.selection.length === 0) {
     throw usageError('jobs', 'expected a selection of targets, e.g. fanout jobs @all -- ...');
   }
@@ -161,7 +177,16 @@ export async function jobsCommand(input: CommandInput<CliFlags>): Promise<number
   if (queued) {
     const { submitJobs } = await import('./submit.js');
     const template = templateWords.join(' ');
-    return submitJobs({ template, jobs: stream, total: plan.total, slotMarker, settings, flags, io });
+    return submitJobs({
+      template,
+      jobs: stream,
+      total: plan.total,
+      slotMarker,
+      outputCap,
+      settings,
+      flags,
+      io,
+    });
   }
   const members = await applyRunAs(selected, flags, io);
   if (skip.size > 0 && settings.progress !== 'none') {

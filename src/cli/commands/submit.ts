@@ -13,6 +13,8 @@ export interface SubmitPlan {
   readonly total: number | undefined;
   /** Stands for `{%}` in the jobs' commands (see RunSpec.slotMarker). */
   readonly slotMarker: number | undefined;
+  /** Bytes kept of each stream per attempt (see RunSpec.outputCap); undefined for the default. */
+  readonly outputCap: number | undefined;
   readonly settings: RunSettings;
   readonly flags: CliFlags;
   readonly io: CliIo;
@@ -35,7 +37,7 @@ const NOT_FOR_QUEUE: readonly [keyof CliFlags, string, string][] = [
  * input is read), prints its id on stdout, and with `--wait` follows it live and exits as `jobs` would.
  *
  * @example
- * return submitJobs({ template, jobs, total, settings, flags, io });
+ * return submitJobs({ template, jobs, total, slotMarker, outputCap, settings, flags, io });
  */
 export async function submitJobs(plan: SubmitPlan): Promise<number> {
   const { settings, flags, io } = plan;
@@ -52,6 +54,7 @@ export async function submitJobs(plan: SubmitPlan): Promise<number> {
     slotMarker: plan.slotMarker,
     ...(fleet.retries === undefined ? {} : { retries: fleet.retries }),
     ...(fleet.policy === undefined ? {} : { policy: fleet.policy }),
+    ...(plan.outputCap === undefined ? {} : { outputCap: plan.outputCap }),
   };
   try {
     let created: (id: number) => void = () => {};
