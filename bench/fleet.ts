@@ -8,7 +8,7 @@
  * the controller and all its children (ssh processes included), and the peak RSS of its largest process.
  * Every output is checked for one `load average` line per command; a runner that loses hosts is reported
  * as such. fanout runs with bench/fleet-probe.mjs loaded, which records the controller's peak RSS, file
- * descriptors, TCP connections and timers; against a run on one host, these give the cost per connected host.
+ * descriptors, TCP connections and timers; against a run on one host, these give the cost per host and per connection.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -248,16 +248,21 @@ function bestPeer(results: ReadonlyMap<string, Measured>): [string, Measured] | 
   return best;
 }
 
-/** What the controller holds per connected host: growth over the one-host run, over the connections. */
-function perHost(label: string, result: Measured): string {
+/**
+ * What the controller holds over the one-host run: RSS growth per host of the run (every host's record,
+ * results and output included) and per connection open at the peak (at parallelism 64, hosts beyond it are
+ * connected a few at a time, so the second figure also carries the state of hosts not connected then).
+ */
+function perHost(label: string, result: Measured, hostCount: number): string {
   const probe = result.probe;
   if (!probe || !baseline) return `${label}: no probe figures`;
-  const hosts = Math.max(1, probe.sockets - baseline.sockets);
+  const connections = Math.max(1, probe.sockets - baseline.sockets);
+  const rss = probe.rssMb - baseline.rssMb;
   return [
     `${label}: peak ${probe.sockets} sockets (${probe.tcp} busy), ${probe.fds} fds, ${probe.timers} timers keeping the loop alive, RSS ${probe.rssMb.toFixed(1)} MB (heap ${probe.heapMb.toFixed(1)} MB);`,
-    `per connected host: RSS ${((probe.rssMb - baseline.rssMb) / hosts).toFixed(3)} MB,`,
-    `heap ${((probe.heapMb - baseline.heapMb) / hosts).toFixed(3)} MB,`,
-    `${((probe.fds - baseline.fds) / hosts).toFixed(2)} fds, ${((probe.timers - baseline.timers) / hosts).toFixed(2)} timers,`,
+    `RSS growth ${rss.toFixed(1)} MB: ${(rss / Math.max(1, hostCount - 1)).toFixed(3)} MB per host of the run,`,
+    `${(rss / connections).toFixed(3)} MB per peak connection (heap ${((probe.heapMb - baseline.heapMb) / connections).toFixed(3)} MB),`,
+    `${((probe.fds - baseline.fds) / connections).toFixed(2)} fds, ${((probe.timers - baseline.timers) / connections).toFixed(2)} timers per connection,`,
     `CPU ${((result.cpu / (result.expected || 1)) * 1000).toFixed(1)} ms per command`,
   ].join(' ');
 }
@@ -290,7 +295,7 @@ try {
   const all = runners(fleet);
   const one = await all[0]!.once(1);
   baseline = one.probe;
-  cost(perHost('fanout run on 1 host (the baseline)', one));
+  cost(perHost('fanout run on 1 host (the baseline)', one, 1));
   for (const count of sizes) {
     console.log(
       `\nuptime once on ${count} hosts, parallelism ${PARALLELISM}, load ${loadavg()[0]!.toFixed(1)}`,
@@ -308,7 +313,7 @@ try {
     }
     const best = bestPeer(results);
     const fanout = results.get('fanout run')!;
-    cost(perHost(`fanout run on ${count} hosts`, fanout));
+    cost(perHost(`fanout run on ${count} hosts`, fanout, count));
     if (best) ratios.push(`fleet ${count}: fanout/${best[0]} = ${(fanout.wall / best[1].wall).toFixed(2)}`);
 
     if (!x10Sizes.includes(count) || !best) continue;
@@ -326,7 +331,7 @@ try {
     );
     tenfold.set('fanout jobs (session agents)', fanout10);
     console.log(row('fanout jobs (session agents)', fanout10));
-    cost(perHost(`fanout jobs ×10 on ${count} hosts`, fanout10));
+    cost(perHost(`fanout jobs ×10 on ${count} hosts`, fanout10, count));
     for (const [name, once] of results) {
       if (name.startsWith('fanout')) continue;
       const peer = all.find((runner) => runner.name === name)!;
