@@ -18,7 +18,7 @@ export {
   type ErrorCode,
   type FanoutErrorOptions,
 } from './errors.js';
-export type { Target, SpawnRequest, RunningCommand, ExitStatus } from './targets/target.js';
+export type { Target, SpawnRequest, RunningCommand, OutputFlow, ExitStatus } from './targets/target.js';
 export { LocalTarget, localTarget } from './targets/local.js';
 export { resolveTarget } from './targets/resolve.js';
 export * from './targets/ssh/index.js';

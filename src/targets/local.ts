@@ -180,6 +180,8 @@ export class LocalTarget implements Target {
       write: (data) => void stdin.write(data),
       close: () => stdin.end(),
       killGroup: (pid) => killGroup(pid, 'SIGKILL'),
+      pauseOutput: () => stdout.pause(),
+      resumeOutput: () => stdout.resume(),
       setBusy: (busy) => {
         setRef(child, busy);
         for (const stream of [stdin, stdout, stderr])
@@ -259,6 +261,8 @@ export class LocalTarget implements Target {
       kill(signal) {
         if (pid !== undefined && liveGroups.has(pid)) killGroup(pid, signal);
       },
+      pauseOutput: () => child.stdout?.pause(),
+      resumeOutput: () => child.stdout?.resume(),
     };
   }
 }

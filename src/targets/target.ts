@@ -26,8 +26,20 @@ export interface ExitStatus {
   readonly signal: NodeJS.Signals | null;
 }
 
+/** Lets the consumer of a command's output hold it back (backpressure from a slow consumer). */
+export interface OutputFlow {
+  /**
+   * Stops delivering the command's output until `resumeOutput`: the target stops reading it, so past what
+   * its transport already holds (a channel window, a socket buffer) the command blocks on a full pipe, as
+   * on a slow terminal. `exited` waits for the output: resume before counting on it to settle.
+   */
+  pauseOutput(): void;
+  /** Delivers the command's output again after `pauseOutput`. */
+  resumeOutput(): void;
+}
+
 /** A command a target has started. */
-export interface RunningCommand {
+export interface RunningCommand extends Partial<OutputFlow> {
   /**
    * Settles once the command has ended and all its output has been delivered. Rejects with a FanoutError
    * (a ConnectionError, say) when the target cannot tell how the command ended: never a made-up exit 0.

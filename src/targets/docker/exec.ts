@@ -133,7 +133,13 @@ export class DockerTransport implements WrapperTransport {
         throw lost('CONNECTION_LOST', 'Lost the Docker exec stream', error);
       },
     );
-    const wrapper: WrapperExec = { stdin: stream, ended, destroy: () => stream.destroy() };
+    const wrapper: WrapperExec = {
+      stdin: stream,
+      ended,
+      destroy: () => stream.destroy(),
+      pauseOutput: () => stream.pause(),
+      resumeOutput: () => stream.resume(),
+    };
     this.#containers.set(wrapper, opened.container);
     return wrapper;
   }
@@ -182,6 +188,8 @@ export class DockerTransport implements WrapperTransport {
       close: () => stream.end(),
       setBusy: (busy) => (busy ? socket.ref?.() : socket.unref?.()),
       killGroup: (pid) => void this.#kill(container, pid, 'SIGKILL'),
+      pauseOutput: () => stream.pause(),
+      resumeOutput: () => stream.resume(),
     };
   }
 

@@ -61,6 +61,9 @@ export interface ExecSession {
   destroy(): void;
   /** Whether the socket keeps the event loop alive. */
   setRef(ref: boolean): void;
+  /** Stops reading the socket (TCP then holds the server back) until `resume`. */
+  pause(): void;
+  resume(): void;
 }
 
 /** The client routes v5 close messages to these; fanout's own handling is in the binary callback. */
@@ -159,6 +162,8 @@ export async function openExecSession(location: ExecLocation, request: ExecReque
       if (sendable()) open.send(encodeClose(Channel.stdin));
     },
     destroy: () => open.terminate(),
+    pause: () => open.pause(),
+    resume: () => open.resume(),
     setRef: (ref) => {
       const socket = (open as unknown as { _socket?: { ref(): void; unref(): void } })._socket;
       if (ref) socket?.ref();

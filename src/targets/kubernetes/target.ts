@@ -119,6 +119,8 @@ export class KubernetesTarget implements Target, WrapperTransport {
       stdin: toWritable(session),
       ended: ended.then((end) => interpretExecEnd(end, { target: this.id, command })),
       destroy: () => session.destroy(),
+      pauseOutput: () => session.pause(),
+      resumeOutput: () => session.resume(),
     };
     this.#sessions.set(exec, session);
     return exec;
@@ -160,6 +162,8 @@ export class KubernetesTarget implements Target, WrapperTransport {
       close: () => (session.canCloseStdin ? session.closeStdin() : session.destroy()),
       setBusy: (busy) => session.setRef(busy),
       killGroup: (pid) => this.#killGroup(pid, 'SIGKILL'),
+      pauseOutput: () => session.pause(),
+      resumeOutput: () => session.resume(),
     };
   }
 

@@ -50,6 +50,7 @@ export class AgentPool {
     if (!agent && overflow && this.#agents.size + this.#opening >= maxAgents()) return overflow(request);
     let running: RunningCommand | undefined;
     let pendingKill: NodeJS.Signals | undefined;
+    let paused = false;
     let cancelled = false;
     let resolveExited!: (status: ExitStatus) => void;
     let rejectExited!: (error: unknown) => void;
@@ -63,6 +64,7 @@ export class AgentPool {
       start: (agent) => {
         running = agent.run(request, this.#options.lineFor(request));
         running.exited.then(resolveExited, rejectExited).finally(() => this.#release(agent));
+        if (paused) running.pauseOutput?.();
         if (pendingKill) running.kill(pendingKill);
       },
     };
@@ -78,6 +80,14 @@ export class AgentPool {
           resolveExited({ exitCode: null, signal });
         }
         pendingKill = signal;
+      },
+      pauseOutput: () => {
+        paused = true;
+        running?.pauseOutput?.();
+      },
+      resumeOutput: () => {
+        paused = false;
+        running?.resumeOutput?.();
       },
     };
     this.#running.add(command);

@@ -1,5 +1,5 @@
 import { ConnectionError, SpawnError, type FanoutError } from '../../errors.js';
-import type { ExitStatus, RunningCommand, SpawnRequest } from '../target.js';
+import type { ExitStatus, OutputFlow, RunningCommand, SpawnRequest } from '../target.js';
 import { createNonce, MarkerReader, type Marker } from './markers.js';
 import { CommandSignals } from './signals.js';
 import { encodeCommandWords, type CommandLine } from './words.js';
@@ -12,8 +12,8 @@ export interface AgentHandlers {
   readonly onClose: () => void;
 }
 
-/** A long-lived exec of AGENT_SCRIPT that a transport has opened. */
-export interface AgentChannel {
+/** A long-lived exec of AGENT_SCRIPT that a transport has opened; pausing its output pauses the transport's reading. */
+export interface AgentChannel extends OutputFlow {
   /** Sends bytes to the agent's control stream (its stdin). */
   write(data: string): void;
   /** Ends the control stream: the agent kills what it runs and exits. */
@@ -35,6 +35,7 @@ interface Current {
   noDirectory: boolean;
   status: number | undefined;
   stderrEnded: boolean;
+  paused: boolean;
 }
 
 /**
@@ -146,6 +147,7 @@ export class Agent {
         noDirectory: false,
         status: undefined,
         stderrEnded: false,
+        paused: false,
       };
     });
     this.#current = current;
@@ -156,6 +158,8 @@ export class Agent {
       kill: (signal) => {
         if (this.#current === current) current.signals.kill(signal);
       },
+      pauseOutput: () => this.#setPaused(current, true),
+      resumeOutput: () => this.#setPaused(current, false),
     };
   }
 
@@ -194,8 +198,17 @@ export class Agent {
     if (this.#tainted) this.close();
   }
 
+  /** Pauses the channel for the command it runs; the next command never starts paused. */
+  #setPaused(current: Current, paused: boolean): void {
+    if (this.#current !== current || current.paused === paused) return;
+    current.paused = paused;
+    if (paused) this.#channel.pauseOutput();
+    else this.#channel.resumeOutput();
+  }
+
   #finish(current: Current, settle: () => void): void {
     if (this.#current !== current) return;
+    this.#setPaused(current, false);
     this.#current = undefined;
     current.signals.done();
     if (!this.#closed) this.#channel.setBusy(false);

@@ -1,12 +1,12 @@
 import type { Writable } from 'node:stream';
 import { SpawnError, type FanoutError } from '../../errors.js';
-import type { ExitStatus, RunningCommand, SpawnRequest } from '../target.js';
+import type { ExitStatus, OutputFlow, RunningCommand, SpawnRequest } from '../target.js';
 import { createNonce, MarkerReader } from './markers.js';
 import { CommandSignals } from './signals.js';
 import { encodeCommandWords } from './words.js';
 
-/** An exec of WRAPPER_SCRIPT that a transport has opened. */
-export interface WrapperExec {
+/** An exec of WRAPPER_SCRIPT that a transport has opened; pausing its output pauses the transport's reading. */
+export interface WrapperExec extends OutputFlow {
   /** The wrapper's stdin: first its one line, then the command's input. */
   readonly stdin: Writable;
   /** How the exec ended (an exit code, or a signal where the transport reports one); rejects with a FanoutError naming the command when unknown. */
@@ -54,6 +54,7 @@ export function runOnWrapper(transport: WrapperTransport, request: SpawnRequest)
   const target = transport.id;
   const cancel = new AbortController();
   let exec: WrapperExec | undefined;
+  let paused = false;
   let settled = false;
   let reject: (error: FanoutError) => void = () => {};
   let resolve: (status: ExitStatus) => void = () => {};
@@ -105,6 +106,7 @@ export function runOnWrapper(transport: WrapperTransport, request: SpawnRequest)
       { onStdout: (chunk) => stdout.push(chunk), onStderr },
       cancel.signal,
     );
+    if (paused) exec.pauseOutput();
     if (settled) {
       // Killed while the exec opened: without its line the wrapper exits before the command starts.
       exec.stdin.on('error', () => {});
@@ -169,6 +171,14 @@ export function runOnWrapper(transport: WrapperTransport, request: SpawnRequest)
         return;
       }
       signals.kill(signal);
+    },
+    pauseOutput() {
+      paused = true;
+      exec?.pauseOutput();
+    },
+    resumeOutput() {
+      paused = false;
+      exec?.resumeOutput();
     },
   };
 }

@@ -87,7 +87,13 @@ export class SshTarget implements Target {
         ? agentPoolFor(this.#transport).spawn(request)
         : runOnWrapper(this.#transport, request);
     const command: RunningCommand = reached
-      ? { exited: started.exited, kill: (signal) => started.kill(signal), reached }
+      ? {
+          exited: started.exited,
+          kill: (signal) => started.kill(signal),
+          pauseOutput: () => started.pauseOutput?.(),
+          resumeOutput: () => started.resumeOutput?.(),
+          reached,
+        }
       : started;
     this.#running.add(command);
     running.add(command);

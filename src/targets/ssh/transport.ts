@@ -177,7 +177,14 @@ export class SshTransport implements WrapperTransport {
       });
       channel.on('error', () => {});
     });
-    const exec: WrapperExec = { stdin: channel, ended, destroy: () => channel.close() };
+    const exec: WrapperExec = {
+      stdin: channel,
+      ended,
+      destroy: () => channel.close(),
+      // A paused channel stops adjusting its window once ssh2's buffer is full: the host stops sending.
+      pauseOutput: () => channel.pause(),
+      resumeOutput: () => channel.resume(),
+    };
     this.#channels.set(exec, { connection, channel });
     return exec;
   }
@@ -240,6 +247,8 @@ export class SshTransport implements WrapperTransport {
         release = busy ? connection.hold() : undefined;
       },
       killGroup: (pid) => this.#killOutside(connection, pid, 'SIGKILL'),
+      pauseOutput: () => channel.pause(),
+      resumeOutput: () => channel.resume(),
     };
   }
 

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, TimeoutError } from '../../../src/errors.js';
 import { quote } from '../../../src/internal/quote.js';
 import { quoteFor } from '../../../src/fleet/template.js';
 import { createShell } from '../../../src/shell/shell.js';
-import type { Target } from '../../../src/targets/target.js';
+import type { RunningCommand, Target } from '../../../src/targets/target.js';
 import { poll, runRaw, type TargetCase } from './targets.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -162,6 +163,33 @@ export function describeAgents(each: TargetCase): void {
       controller.abort(new Error('stop'));
       expect(await settled).toMatchObject({ message: 'stop' });
       expect(await each.processes(aborted)).toEqual([]);
+    });
+
+    it("pauseOutput holds a command's output back until resumeOutput, on an agent and on an exec of its own", async () => {
+      const total = 32 * 1024 * 1024;
+      for (const session of [true, false]) {
+        const target = each.create({ session });
+        targets.push(target);
+        let received = 0;
+        const command: RunningCommand = target.spawn({
+          command: `head -c ${total} /dev/zero`,
+          cwd: undefined,
+          env: {},
+          stdin: undefined,
+          onStdout: (chunk) => {
+            if (received === 0) command.pauseOutput!();
+            received += chunk.length;
+          },
+          onStderr: () => {},
+        });
+        await poll(async () => (received > 0 ? true : undefined), 10_000, 'the first output');
+        await delay(1000);
+        // What the transport already held (a channel window, socket buffers) still comes, nothing more.
+        expect(received, `session: ${session}`).toBeLessThan(total / 4);
+        command.resumeOutput!();
+        expect(await command.exited).toEqual({ exitCode: 0, signal: null });
+        expect(received).toBe(total);
+      }
     });
 
     it('fails a command whose agent is killed from outside with a ConnectionError naming target and command, and kills its group', async () => {
