@@ -56,9 +56,15 @@ export function createExecArchiveHost(target: Target): ArchiveHost {
         cwd: undefined,
         env: {},
         stdin: undefined,
-        onStdout: (chunk) => output.write(chunk),
+        // Backpressure: a full buffer pauses the command's output until the reader drains it.
+        onStdout: (chunk) => {
+          if (!output.destroyed && !output.write(chunk)) running.pauseOutput?.();
+        },
         onStderr: (chunk) => stderr.push(chunk),
       });
+      output.on('drain', () => running.resumeOutput?.());
+      // A reader that stops early must not leave the output paused: the command's end is read from it.
+      output.once('close', () => running.resumeOutput?.());
       const onAbort = (): void => running.kill('SIGKILL');
       signal.addEventListener('abort', onAbort, { once: true });
       running.exited.then(

@@ -16,8 +16,8 @@ export type Endpoint =
 /**
  * Opens the file access a transfer to or from `target` uses. An SSH host takes single files over SFTP and
  * an uploaded tree (`tree`) as tar over an exec channel when it has `tar`; downloads stay on SFTP, which
- * reads no faster than the local side writes (a command's output cannot be paused). Any other target (a
- * pod, one of your own) gets tar over its command channel.
+ * reads no faster than the local side writes. Any other target (a pod, one of your own) gets tar over its
+ * command channel, whose output the archive reader pauses while the local side catches up.
  *
  * @example
  * const endpoint = await openEndpoint(target, signal, true);

@@ -12,6 +12,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 /** How a pod of the peer behaves. */
@@ -121,6 +122,25 @@ function send(socket: WebSocket, channel: number, data: Buffer): void {
   if (socket.readyState === socket.OPEN) socket.send(Buffer.concat([Buffer.of(channel), data]));
 }
 
+/** Past this many bytes queued on the socket, the peer stops reading a command's output. */
+const HIGH_WATER = 1024 * 1024;
+
+/**
+ * Sends what `output` gives on `channel`, reading no faster than the client takes it (as the API server's
+ * stream does): a client that stops reading holds the command back instead of filling the peer's memory.
+ */
+function forward(socket: WebSocket, channel: number, output: Readable): void {
+  output.on('data', (chunk: Buffer) => {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(Buffer.concat([Buffer.of(channel), chunk]), () => {
+      if (output.isPaused() && socket.bufferedAmount < HIGH_WATER) output.resume();
+    });
+    if (socket.bufferedAmount >= HIGH_WATER) output.pause();
+  });
+  // Once the socket is gone, output is dropped: never leave the command blocked on a full pipe.
+  socket.once('close', () => output.resume());
+}
+
 function runExec(socket: WebSocket, exec: PeerExec, pod: PeerPod): void {
   let child: ChildProcess;
   try {
@@ -147,8 +167,8 @@ function runExec(socket: WebSocket, exec: PeerExec, pod: PeerPod): void {
     return;
   }
   exec.pid = child.pid;
-  child.stdout?.on('data', (chunk: Buffer) => send(socket, 1, chunk));
-  child.stderr?.on('data', (chunk: Buffer) => send(socket, 2, chunk));
+  if (child.stdout) forward(socket, 1, child.stdout);
+  if (child.stderr) forward(socket, 2, child.stderr);
   child.stdin?.on('error', () => {});
   socket.on('message', (data: Buffer) => {
     if (data[0] === 0) child.stdin?.write(data.subarray(1));
