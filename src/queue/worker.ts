@@ -15,6 +15,7 @@ import {
   type ClaimedJob,
 } from './attempts.js';
 import { OutputCapture } from './capture.js';
+import { ClaimSizer } from './claim-size.js';
 import { persist, type Queue } from './connect.js';
 import { JOBS_CHANNEL, listen } from './listen.js';
 import { attemptResult, releasedResult } from './result.js';
@@ -90,6 +91,8 @@ class Worker {
   readonly #leaseMs: number;
   readonly #stop: AbortSignal;
   readonly #serving = new Map<number, AbortController>();
+  /** Runs served here that were seen stopping: their claimed jobs not yet started go back unrun. */
+  readonly #stopping = new Set<number>();
   readonly #wakers = new Set<() => void>();
   readonly #writer: ResultWriter;
   #attempts = 0;
@@ -177,12 +180,14 @@ class Worker {
     const signal = AbortSignal.any([controller.signal, this.#stop]);
     const held = new Map<number, ClaimedJob>();
     const capture = new OutputCapture(run.outputCap);
+    const sizer = new ClaimSizer(this.#concurrency);
     const slots = createSlots();
     const onEvent = (event: FleetEvent): void => {
       slots.onEvent(event);
       if (event.type === 'output') {
         capture.add(event.job.seq, event.stream, event.line, event.cut === true);
       } else if (event.type === 'end') {
+        sizer.ended();
         const output = capture.take(event.report.seq);
         const job = held.get(event.report.seq);
         if (!job) return;
@@ -194,7 +199,7 @@ class Worker {
       }
     };
     try {
-      const claims = this.#claims(runId, exclusive, held, signal);
+      const claims = this.#claims(runId, exclusive, held, sizer, signal);
       const marker = run.slotMarker === undefined ? undefined : String(run.slotMarker);
       // {%} is this worker's slot: the lowest one none of its running jobs holds when the job starts.
       const jobs = marker === undefined ? claims : withSlots(claims, marker, slots);
@@ -211,31 +216,45 @@ class Worker {
       });
     } finally {
       this.#serving.delete(runId);
+      this.#stopping.delete(runId);
     }
   }
 
-  /** The run's jobs, claimed a batch at a time as the fleet engine asks for the next one. */
+  /**
+   * The run's jobs, claimed a batch at a time (see ClaimSizer) as the fleet engine asks for the next one.
+   * Claimed jobs are leased attempts from the claim on: the heartbeat covers them, and those not started
+   * when the run stops or the worker ends are given back.
+   */
   async *#claims(
     runId: number,
     exclusive: boolean,
     held: Map<number, ClaimedJob>,
+    sizer: ClaimSizer,
     signal: AbortSignal,
   ): AsyncGenerator<QueuedJob> {
     const { pool } = this.#queue;
     const buffer: ClaimedJob[] = [];
-    const claim = (): Promise<ClaimedJob[]> =>
-      persist(() => claimJobs(pool, this.id, runId, this.#concurrency, this.#leaseMs), signal).catch(
+    // Jobs with stdin (--pipe chunks) are claimed -j at a time: a claim holds their bytes in memory.
+    let withStdin = false;
+    let size = this.#concurrency;
+    const claim = (): Promise<ClaimedJob[]> => {
+      size = withStdin ? this.#concurrency : sizer.next();
+      return persist(() => claimJobs(pool, this.id, runId, size, this.#leaseMs), signal).then(
+        (claimed) => {
+          withStdin ||= claimed.some((job) => job.stdin !== undefined);
+          return claimed;
+        },
         (error: unknown) => {
           if (!signal.aborted) this.#fail(error);
           return [];
         },
       );
+    };
     // The next batch is claimed while the last half of this one starts, so no free slot waits on the database.
     let ahead: Promise<ClaimedJob[]> | undefined;
-    const lowWater = Math.ceil(this.#concurrency / 2);
     try {
       for (;;) {
-        if (signal.aborted || this.#failure !== undefined) return;
+        if (signal.aborted || this.#failure !== undefined || this.#stopping.has(runId)) return;
         if (buffer.length === 0) {
           const prefetched = ahead;
           ahead = undefined;
@@ -251,7 +270,7 @@ class Worker {
           }
           buffer.push(...claimed);
         }
-        if (ahead === undefined && buffer.length <= lowWater) ahead = claim();
+        if (ahead === undefined && buffer.length <= Math.ceil(size / 2)) ahead = claim();
         const job = buffer.shift()!;
         held.set(job.seq, job);
         yield { seq: job.seq, args: job.args, command: job.command, stdin: job.stdin, error: job.error };
@@ -262,11 +281,12 @@ class Worker {
     }
   }
 
-  /** Kills the run's jobs here when it was halted now or canceled. */
+  /** Notes that a run served here is stopping, and kills its jobs here when it was halted now or canceled. */
   async #checkRun(runId: number): Promise<void> {
     const controller = this.#serving.get(runId);
     if (!controller) return;
     const run = await loadRun(this.#queue.pool, runId).catch(() => undefined);
+    if (run && run.state !== 'running') this.#stopping.add(runId);
     if (run?.stop?.mode === 'now' && !controller.signal.aborted) {
       this.#options.onEvent?.({ type: 'stopped-run', runId });
       controller.abort(new Error(`run ${runId} ${run.stop.reason === 'canceled' ? 'canceled' : 'halted'}`));

@@ -63,6 +63,12 @@ function asPostgres(bin: string, args: readonly string[]): void {
   execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
 }
 
+/** Options of {@link startPostgres}. */
+export interface PostgresOptions {
+  /** More server settings, `name=value` each (e.g. `shared_preload_libraries=pg_stat_statements`). Default: none. */
+  readonly settings?: readonly string[];
+}
+
 /**
  * Starts a real PostgreSQL for a test file: `initdb` into a temporary directory (as the `postgres` user
  * when running as root), password authentication over a free loopback port, durability settings off for
@@ -72,7 +78,7 @@ function asPostgres(bin: string, args: readonly string[]): void {
  * const pg = await startPostgres();
  * afterAll(() => pg.stop());
  */
-export async function startPostgres(): Promise<PostgresFixture> {
+export async function startPostgres(startOptions: PostgresOptions = {}): Promise<PostgresFixture> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), 'fanout-pg-'));
   const data = join(dir, 'data');
@@ -106,6 +112,7 @@ export async function startPostgres(): Promise<PostgresFixture> {
     '-c synchronous_commit=off',
     '-c full_page_writes=off',
     '-c max_connections=200',
+    ...(startOptions.settings ?? []).map((setting) => `-c ${setting}`),
   ].join(' ');
   const start = (): void =>
     asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
