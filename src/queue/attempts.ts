@@ -123,6 +123,9 @@ export async function completeAttempts(
         startedAt: result.startedAt === null ? null : new Date(result.startedAt).toISOString(),
       })),
     );
+    // Each job row is reached once, by primary key, from the UPDATE itself (a self-join had the planner
+    // scan every job of the run per result while the run's statistics were stale). `retry` is a failure
+    // while the run runs: the job goes back to the queue when it has retries left.
     const { rows } = await client.query<{ run_id: string; state: string; batched: boolean }>(
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
@@ -140,24 +143,23 @@ export async function completeAttempts(
            FROM input i WHERE a.id = i."attemptId" AND a.state IN ('running', 'lost')
          RETURNING a.id),
        next AS (
-         SELECT i.*, j.failures, r.retries, r.backoff_ms, r.batch_end IS NOT NULL AS batched,
+         SELECT i.*, r.retries, r.backoff_ms, r.batch_end IS NOT NULL AS batched,
                 CASE WHEN i.stage IN ('canceled', 'skipped') AND r.state = 'running' THEN 'queued'
                      WHEN i.stage IN ('canceled', 'skipped') THEN i.stage
                      WHEN i.ok THEN 'ok'
-                     WHEN r.state = 'running' AND j.failures < r.retries THEN 'retry'
+                     WHEN r.state = 'running' THEN 'retry'
                      ELSE i.outcome END AS next
-           FROM input i
-           JOIN fanout.jobs j ON j.run_id = i."runId" AND j.seq = i.seq
-           JOIN fanout.runs r ON r.id = i."runId"
-          WHERE j.attempts = i.attempt AND j.state IN ('running', 'queued'))
+           FROM input i JOIN fanout.runs r ON r.id = i."runId")
        UPDATE fanout.jobs j
-          SET state = CASE WHEN n.next = 'retry' THEN 'queued' ELSE n.next END,
-              failures = j.failures + (n.next = 'retry')::int,
-              not_before = CASE WHEN n.next = 'retry'
-                                THEN now() + least(n.backoff_ms * 2 ^ n.failures, 30000) * interval '1 millisecond' END,
-              finished = CASE WHEN n.next IN ('retry', 'queued') THEN NULL ELSE nextval('fanout.finish_order') END
+          SET state = CASE WHEN n.next <> 'retry' THEN n.next
+                           WHEN j.failures < n.retries THEN 'queued' ELSE n.outcome END,
+              failures = j.failures + (n.next = 'retry' AND j.failures < n.retries)::int,
+              not_before = CASE WHEN n.next = 'retry' AND j.failures < n.retries
+                                THEN now() + least(n.backoff_ms * 2 ^ j.failures, 30000) * interval '1 millisecond' END,
+              finished = CASE WHEN n.next = 'queued' OR (n.next = 'retry' AND j.failures < n.retries) THEN NULL
+                              ELSE nextval('fanout.finish_order') END
          FROM next n
-        WHERE j.run_id = n."runId" AND j.seq = n.seq
+        WHERE j.run_id = n."runId" AND j.seq = n.seq AND j.attempts = n.attempt AND j.state IN ('running', 'queued')
        RETURNING j.run_id, j.state, n.batched`,
       [payload],
     );

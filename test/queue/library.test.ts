@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cancelRun,
@@ -68,6 +71,36 @@ describe('the run queue from the library API (real PostgreSQL, local targets)', 
       attempts.map((attempt) => [attempt.seq, attempt.attempt, attempt.jobState, attempt.stdout]),
     ).toEqual(commands.map((job, index) => [index + 1, 1, 'ok', `out-${index + 1}\n`]));
     expect(await cancelRun(queue, runId)).toBe(false);
+  });
+
+  it('retries a failed job after the backoff until its retries are used up, on any worker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fanout-retry-'));
+    const flaky = `test -e ${dir}/once && echo second || { touch ${dir}/once; exit 1; }`;
+    const { runId } = await submitRun(queue, { template: '-', retries: 2, backoff: '200ms' }, [
+      'exit 3',
+      flaky,
+      'true',
+    ]);
+    await runWorker(queue, { members, concurrency: 4, runId });
+    const attempts = await attemptsOf(queue, runId);
+    expect(
+      attempts.map((attempt) => [attempt.seq, attempt.attempt, attempt.exitCode, attempt.jobState]),
+    ).toEqual([
+      [1, 1, 3, 'failed'],
+      [1, 2, 3, 'failed'],
+      [1, 3, 3, 'failed'],
+      [2, 1, 1, 'ok'],
+      [2, 2, 0, 'ok'],
+      [3, 1, 0, 'ok'],
+    ]);
+    // Each retry waits the backoff, doubling: 200 ms, then 400 ms.
+    const gap = (seq: number, attempt: number): number =>
+      Date.parse(attempts.find((a) => a.seq === seq && a.attempt === attempt + 1)!.claimedAt) -
+      Date.parse(attempts.find((a) => a.seq === seq && a.attempt === attempt)!.endedAt!);
+    expect(gap(1, 1)).toBeGreaterThanOrEqual(150);
+    expect(gap(1, 2)).toBeGreaterThanOrEqual(350);
+    expect(gap(2, 1)).toBeGreaterThanOrEqual(150);
+    expect((await runStatus(queue, runId))?.jobs).toEqual({ failed: 1, ok: 2 });
   });
 
   it('keeps output up to the run’s cap, flags the attempt truncated, and never kills a job for its output', async () => {
