@@ -5,8 +5,12 @@ import type { Target } from '../targets/target.js';
 /** A target whose files move as tar archives (a container, a pod), with helper commands run by its `sh`. */
 export interface ArchiveHost {
   readonly target: Target;
-  /** Extracts `archive` into the existing directory `directory`, with the permission bits it holds. */
-  putArchive(directory: string, archive: Readable, signal: AbortSignal): Promise<void>;
+  /**
+   * Extracts `archive` into the existing directory `directory`, with the permission bits it holds. The
+   * archive's entries all lie under `staging`, a name in `directory`: a host that runs the extract itself
+   * removes it there when the extract fails, which works even when the connection to it was cut.
+   */
+  putArchive(directory: string, staging: string, archive: Readable, signal: AbortSignal): Promise<void>;
   /** A tar stream of `path`, its entries named from the path's last component. */
   getArchive(path: string, signal: AbortSignal): Promise<Readable>;
 }
@@ -26,11 +30,12 @@ function parentAndName(path: string): { parent: string; name: string } {
 export function createExecArchiveHost(target: Target): ArchiveHost {
   return {
     target,
-    async putArchive(directory, archive, signal) {
+    async putArchive(directory, staging, archive, signal) {
       const stderr: Buffer[] = [];
       const running = target.spawn({
-        // umask 0: the modes in the archive are the ones wanted, for any login.
-        command: `umask 0 && tar -x -f - -C ${quote(directory)}`,
+        // umask 0: the modes in the archive are the ones wanted, for any login. An input that ends early
+        // (the connection was cut) fails the extract, and the target removes the partial copy at once.
+        command: `umask 0 && tar -x -f - -C ${quote(directory)} || { s=$?; rm -rf -- ${quote(`${directory}/${staging}`)}; exit $s; }`,
         cwd: undefined,
         env: {},
         stdin: archive,

@@ -3,13 +3,16 @@ import { posix, resolve } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { localFileSystem } from '../targets/local-transfer.js';
+import { LocalTarget } from '../targets/local.js';
 import type { Target } from '../targets/target.js';
 import { TransferContext } from './context.js';
 import type { EntrySource, TransferEntry } from './entry.js';
 import { openEndpoint, type Endpoint } from './endpoint.js';
 import { normalizeTransferOptions, type TransferOptions } from './options.js';
 import { readFromArchiveHost } from './read-archive.js';
+import { runRemoteScript } from './remote-script.js';
 import { spoolToFile } from './spool.js';
+import { rememberOrphan, sweepStaging } from './staging.js';
 import { walkFileSystem } from './walk-file-system.js';
 import { writeToArchiveHost } from './write-archive.js';
 import { prepareParent, writeToFileSystem } from './write-file-system.js';
@@ -66,6 +69,15 @@ function singleFile(
   })();
 }
 
+/** Runs the staging sweep for an upload to `root` as a command of its own; never rejects. */
+function sweepBeside(target: Target, root: string, context: TransferContext): Promise<void> {
+  const sweep = sweepStaging(target.id, root, context.nonce);
+  return runRemoteScript(target, sweep.script).then(
+    () => sweep.done(true),
+    () => sweep.done(false),
+  );
+}
+
 async function run<T>(
   target: Target,
   context: TransferContext,
@@ -86,7 +98,9 @@ async function run<T>(
  * Copies a local file or directory tree, a Buffer or a stream to `remotePath` on a target (the path the
  * source's root takes there). Each file is written under a temporary name in its directory and renamed
  * once complete; permission bits are kept, modification times with `preserve`; symbolic links are copied
- * as links. A missing local source fails with SOURCE_NOT_FOUND before anything connects.
+ * as links. A missing local source fails with SOURCE_NOT_FOUND before anything connects. What a cut
+ * connection leaves staged on the target goes with the next upload: to the same target for this process's
+ * own failed uploads, to the same destination for anyone's once unchanged for a day (see staging.ts).
  *
  * @example
  * await upload($.ssh('deploy@web1'), './dist', '/srv/app/releases/42', { mkdirs: true, checksum: true });
@@ -126,8 +140,14 @@ export async function upload(
   try {
     await run(target, context, tree, async (endpoint) => {
       if (endpoint.kind === 'file-system') {
-        await prepareParent(endpoint.fs, root, context);
-        return writeToFileSystem(endpoint.fs, root, entries, context);
+        // The archive writer sweeps in its first script; over SFTP the sweep runs beside the write.
+        const swept = target instanceof LocalTarget ? undefined : sweepBeside(target, root, context);
+        try {
+          await prepareParent(endpoint.fs, root, context);
+          return await writeToFileSystem(endpoint.fs, root, entries, context);
+        } finally {
+          await swept;
+        }
       }
       if (source instanceof Readable) {
         // A tar header needs the size first: the stream goes to a local file, then on.
@@ -138,6 +158,8 @@ export async function upload(
       return writeToArchiveHost(endpoint.host, root, entries, context);
     });
   } catch (error) {
+    // Its staged copy may be left where the connection was cut: the next upload to the target removes it.
+    if (!(target instanceof LocalTarget)) rememberOrphan(target.id, root, context.nonce);
     throw context.failure(error, root, 'upload to');
   } finally {
     await cleanup();

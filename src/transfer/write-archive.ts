@@ -5,6 +5,7 @@ import type { SentDigest, TransferContext } from './context.js';
 import type { EntrySource, TransferEntry } from './entry.js';
 import { joinEntry, tempPathFor } from './paths.js';
 import { runRemoteScript } from './remote-script.js';
+import { sweepStaging } from './staging.js';
 import { encodeTar } from './tar-encode.js';
 import { isUpToDate } from './write-file-system.js';
 
@@ -28,10 +29,12 @@ async function prepare(
   context: TransferContext,
 ): Promise<Map<string, { size: number; mtimeMs: number }>> {
   const parent = quote(posix.dirname(root));
+  const sweep = sweepStaging(host.target.id, root, context.nonce);
   const lines = [
     context.options.mkdirs
       ? `mkdir -p ${parent} || exit 1`
       : `[ -d ${parent} ] || { echo "Directory ${posix.dirname(root)} does not exist (pass mkdirs to create it)" >&2; exit ${MISSING_PARENT}; }`,
+    sweep.script,
   ];
   if (context.options.sync) {
     const target = quote(root);
@@ -39,7 +42,16 @@ async function prepare(
       `if [ -d ${target} ]; then cd ${target} && find . -type f -exec stat -c '%s %Y %n' {} +; elif [ -f ${target} ]; then stat -c '%s %Y .' ${target}; fi`,
     );
   }
-  const listing = await runRemoteScript(host.target, lines.join('\n'));
+  const listing = await runRemoteScript(host.target, lines.join('\n')).then(
+    (output) => {
+      sweep.done(true);
+      return output;
+    },
+    (error: unknown) => {
+      sweep.done(false);
+      throw error;
+    },
+  );
   const existing = new Map<string, { size: number; mtimeMs: number }>();
   for (const line of listing.split('\n')) {
     const match = /^(\d+) (\d+) (.*)$/.exec(line);
@@ -81,7 +93,11 @@ function finalizeScript(
   placed: readonly Placed[],
   options: { checksum: boolean; preserve: boolean },
 ): string {
-  const lines = [...FUNCTIONS];
+  // An upload that lost its staged copy to a sweep fails here rather than land nothing, or a part.
+  const lines = [
+    ...FUNCTIONS,
+    `[ -e ${quote(temp)} ] || [ -h ${quote(temp)} ] || fail ${quote(`The staged copy ${temp} is gone`)}`,
+  ];
   if (options.checksum)
     for (const item of placed)
       if (item.body) lines.push(`sum ${quote(joinEntry(temp, item.path))} ${item.body.digest()}`);
@@ -182,7 +198,7 @@ export async function writeToArchiveHost(
   }
 
   try {
-    await host.putArchive(parent, encodeTar(stage()), context.signal);
+    await host.putArchive(parent, tempName, encodeTar(stage()), context.signal);
     if (context.signal.aborted) throw context.cancellation();
     for (const item of placed) {
       const source = await item.entry.sourceSha256?.();

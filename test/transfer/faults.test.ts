@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from '../../src/dollar.js';
 import { closeSshConnections } from '../../src/targets/ssh/index.js';
 import { upload } from '../../src/transfer/transfer.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { survivorsOf, waitFor } from '../support/processes.js';
 import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
 import { describeTree, leftovers, makeTree, scratch } from './tree.js';
 
@@ -26,21 +29,22 @@ function bigFile(mb: number): string {
   return file;
 }
 
-/** Kills every per-connection sshd process of a fixture (the listener's children and theirs): the connections drop. */
-function cutConnections(): void {
-  const children = (parent: number): number[] => {
-    try {
-      return execFileSync('pgrep', ['-P', String(parent)], { encoding: 'utf8' })
-        .split('\n')
-        .filter(Boolean)
-        .map(Number);
-    } catch {
-      return [];
-    }
-  };
-  const monitors = children(host.pid);
-  for (const pid of [...monitors, ...monitors.flatMap(children)]) process.kill(pid, 'SIGKILL');
-}
+let proxy: FaultProxy;
+let knownHostsFile: string;
+/** The same host through a fault proxy, whose connections a test cuts. */
+const viaProxy = () => $.ssh(optionsFor(host, { host: proxy.host, port: proxy.port, knownHostsFile }));
+
+beforeAll(async () => {
+  proxy = await startFaultProxy({ listen: { host: '127.0.0.1' }, upstream: host });
+  knownHostsFile = join(scratch('fanout-faults-'), 'known_hosts');
+  writeFileSync(
+    knownHostsFile,
+    `[${proxy.host}]:${proxy.port} ${host.knownHostsLine.split(' ').slice(1).join(' ')}\n`,
+  );
+});
+
+/** Staged copies (`.fanout-<nonce>.<name>`) in `dir`. */
+const staged = (dir: string) => readdirSync(dir).filter((name) => name.startsWith('.fanout-'));
 
 /** A tree of small files with one `mb`-megabyte file in the middle: long enough to be cut while it goes. */
 function bigTree(mb: number): string {
@@ -50,7 +54,10 @@ function bigTree(mb: number): string {
   return root;
 }
 
-afterAll(() => closeSshConnections());
+afterAll(async () => {
+  await closeSshConnections();
+  await proxy?.close();
+});
 
 describe('transfer faults over SSH', () => {
   it('a full disk fails the upload and leaves no file, final or temporary (1 MB tmpfs)', async () => {
@@ -66,21 +73,26 @@ describe('transfer faults over SSH', () => {
     }
   });
 
-  /** Uploads `source` to `target`, cutting the host's connections once 8 MiB went: the upload fails, naming the host, and nothing is left under `target`. */
-  async function uploadCut(source: string, target: string): Promise<void> {
+  /**
+   * Uploads `source` to `target` through the proxy, resetting every connection once 8 MiB went: the upload
+   * fails, naming the host, and nothing is left under `target`. The host stays unreachable until `heal`, as
+   * in an outage, so the upload cannot clean up through it.
+   */
+  async function uploadCut(source: string, target: string): Promise<{ heal: () => void }> {
     let cut = false;
-    const error = await upload(web(), source, target, {
+    const error = await upload(viaProxy(), source, target, {
       onProgress: ({ bytes }) => {
         if (!cut && bytes > 8 * 1024 * 1024) {
           cut = true;
-          cutConnections();
+          proxy.fault({ kind: 'reset' });
         }
       },
     }).catch((e: unknown) => e);
     expect(cut).toBe(true);
-    expect(error).toMatchObject({ target: expect.stringContaining(host.host) });
+    expect(error).toMatchObject({ target: expect.stringContaining(proxy.host) });
     expect(['CONNECTION_LOST', 'TRANSFER_FAILED']).toContain((error as { code: string }).code);
     expect(existsSync(target)).toBe(false);
+    return { heal: () => proxy.fault({ kind: 'none' }) };
   }
 
   /** Uploads `source` as `name` into a new directory, aborting once 4 MiB went: nothing is left there. */
@@ -97,13 +109,29 @@ describe('transfer faults over SSH', () => {
     expect(readdirSync(dir)).toEqual([]);
   }
 
-  it('a connection cut mid-transfer leaves no partial file under the final name; a new upload succeeds', async () => {
+  it('a connection cut mid-transfer leaves no partial file under the final name; the next upload removes the staged copy left, not that of an upload still in progress', async () => {
     const dir = ownedDir();
     const target = join(dir, 'big');
-    await uploadCut(bigFile(64), target);
-    const again = await upload(web(), bigFile(4), target, { checksum: true });
+    // Another upload to the same place, in progress (over its own connection) throughout.
+    const stream = new PassThrough();
+    stream.write(Buffer.alloc(1024 * 1024, 1));
+    const live = upload(web(), stream, target);
+    live.catch(() => {});
+    await waitFor(() => staged(dir).length === 1, 10_000, 'the live upload to stage');
+    const [liveStaging] = staged(dir);
+
+    const { heal } = await uploadCut(bigFile(64), target);
+    // SFTP cannot clean up on the host's side: the cut upload's staged file is still there.
+    expect(staged(dir)).toHaveLength(2);
+    heal();
+    const again = await upload(viaProxy(), bigFile(4), target, { checksum: true });
     expect(again.bytes).toBe(4 * 1024 * 1024);
-    expect(existsSync(target)).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual([liveStaging, 'big']);
+
+    stream.end(Buffer.alloc(1024 * 1024, 2));
+    await live;
+    expect(readdirSync(dir)).toEqual(['big']);
+    expect(statSync(target).size).toBe(2 * 1024 * 1024);
   });
 
   it('aborting removes the temporary file on the target', async () => {
@@ -141,16 +169,22 @@ describe('transfer faults over SSH', () => {
     }
   });
 
-  it('a connection cut mid-tree (tar over exec) leaves no partial tree under the final name; a new upload succeeds', async () => {
+  it('a connection cut mid-tree (tar over exec) leaves no partial tree under the final name; the host removes the staged tree itself', async () => {
     const dir = ownedDir();
     const target = join(dir, 'app');
     const source = bigTree(64);
-    await uploadCut(source, target);
-    // The cut left its staged copy under a hidden temporary name only.
-    expect(readdirSync(dir).every((name) => name.startsWith('.fanout-'))).toBe(true);
+    const { heal } = await uploadCut(source, target);
+    // With the host still out of reach: its tar read a short archive, failed, and removed what it staged.
+    await waitFor(() => readdirSync(dir).length === 0, 10_000, 'the staged tree to go');
+    expect(await survivorsOf(`tar -x -f - -C ${dir}`)).toEqual([]);
 
-    await upload(web(), source, target, { checksum: true });
+    // Another controller's upload to the same place, in progress: it must survive the next upload.
+    const other = join(dir, '.fanout-0123456789ab.app');
+    mkdirSync(other);
+    heal();
+    await upload(viaProxy(), source, target, { checksum: true });
     expect(describeTree(target)).toEqual(describeTree(source));
+    expect(readdirSync(dir).sort()).toEqual([basename(other), 'app']);
   });
 
   it('aborting a tree upload removes the staged tree on the target', async () => {

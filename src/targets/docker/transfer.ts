@@ -12,7 +12,8 @@ import type { DockerTarget } from './target.js';
 export function createDockerArchiveHost(target: DockerTarget): ArchiveHost {
   return {
     target,
-    async putArchive(directory, archive, signal) {
+    // The daemon extracts: a cut upload leaves its staged copy for the next upload's sweep.
+    async putArchive(directory, _staging, archive, signal) {
       const container = await target.container();
       const onAbort = (): void => void archive.destroy(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
