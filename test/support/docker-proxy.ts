@@ -5,6 +5,8 @@ export interface DockerSocketProxy {
   readonly socketPath: string;
   /** Destroys every open connection, as a daemon restart or a network cut would. */
   dropConnections(): void;
+  /** While on, new connections are dropped as soon as they open: the daemon is out of reach. */
+  refuse(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -14,8 +16,11 @@ export async function startDockerSocketProxy(
   upstream: string,
 ): Promise<DockerSocketProxy> {
   const open = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const daemon = connect(upstream);
+  let refusing = false;
+  // Half-open both ways: an exec whose stdin ended still sends its output back.
+  const server: Server = createServer({ allowHalfOpen: true }, (client) => {
+    if (refusing) return void client.destroy();
+    const daemon = connect({ path: upstream, allowHalfOpen: true });
     for (const socket of [client, daemon]) {
       open.add(socket);
       socket.on('close', () => open.delete(socket));
@@ -28,6 +33,9 @@ export async function startDockerSocketProxy(
     socketPath,
     dropConnections() {
       for (const socket of open) socket.destroy();
+    },
+    refuse(on) {
+      refusing = on;
     },
     close: () =>
       new Promise<void>((resolve) => {

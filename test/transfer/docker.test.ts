@@ -1,12 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { $ } from '../../src/dollar.js';
+import { createDockerTarget } from '../../src/targets/docker/index.js';
 import { download, upload } from '../../src/transfer/transfer.js';
+import { startDockerSocketProxy } from '../support/docker-proxy.js';
 import { describeTree, makeTree, scratch } from './tree.js';
 import '../support/docker-context.js';
 
-const { containers } = inject('docker');
+const { containers, socketPath } = inject('docker');
 const app = () => $.docker(containers[0]!);
 
 describe('transfer to a Docker container over the archive API', () => {
@@ -57,5 +59,37 @@ describe('transfer to a Docker container over the archive API', () => {
     const dest = join(scratch(), 'single');
     await download(app(), '/tmp/single', dest, { checksum: true });
     expect(readFileSync(dest, 'utf8')).toBe('hello');
+  });
+
+  it('a connection cut mid-upload leaves no partial file under the final name; the next upload removes the staged copy left', async () => {
+    const proxy = await startDockerSocketProxy(join(scratch('fanout-cut-'), 'docker.sock'), socketPath);
+    try {
+      const viaProxy = () => createDockerTarget({ container: containers[0]!, socketPath: proxy.socketPath });
+      const dir = `/tmp/cut-${Date.now()}`;
+      const source = join(scratch(), 'big');
+      writeFileSync(source, Buffer.alloc(64 * 1024 * 1024, 5));
+      let cut = false;
+      const error = await upload(viaProxy(), source, `${dir}/big`, {
+        mkdirs: true,
+        onProgress: ({ bytes }) => {
+          if (!cut && bytes > 8 * 1024 * 1024) {
+            cut = true;
+            // Out of reach until the upload has failed, as in an outage: it cannot clean up itself.
+            proxy.refuse(true);
+            proxy.dropConnections();
+          }
+        },
+      }).catch((e: unknown) => e);
+      expect(cut).toBe(true);
+      expect(['CONNECTION_LOST', 'TRANSFER_FAILED']).toContain((error as { code: string }).code);
+      // The daemon extracted what came: the staged copy is there, under its hidden name only.
+      expect((await app()`ls -A ${dir}`).stdout).toMatch(/^\.fanout-[0-9a-f]{12}\.big\n$/);
+
+      proxy.refuse(false);
+      await upload(viaProxy(), Buffer.from('again'), `${dir}/big`);
+      expect((await app()`ls -A ${dir}; cat ${dir}/big`).stdout).toBe('big\nagain');
+    } finally {
+      await proxy.close();
+    }
   });
 });
