@@ -1,11 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubernetesTarget } from '../../src/targets/kubernetes/index.js';
 import type { Target } from '../../src/targets/target.js';
 import { download, upload } from '../../src/transfer/transfer.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { createKubeconfigDir, type KubeconfigDir } from '../support/kube-config.js';
 import { startKubePeer, type KubePeer } from '../support/kube-peer.js';
+import { waitFor } from '../support/processes.js';
 import { describeTree, leftovers, makeTree, scratch } from './tree.js';
 
 let peer: KubePeer;
@@ -61,5 +63,41 @@ describe('transfer to a pod as tar over exec (against the protocol peer, not a c
       code: 'SOURCE_NOT_FOUND',
       target: pod.id,
     });
+  });
+
+  it('a connection cut mid-tree leaves nothing under the final name, and the pod removes the staged tree itself (protocol peer)', async () => {
+    const proxy = await startFaultProxy({
+      listen: { host: '127.0.0.1' },
+      upstream: { host: '127.0.0.1', port: Number(new URL(peer.url).port) },
+    });
+    try {
+      const kubeconfig = dir.write(
+        'cut',
+        [{ name: 'cut', server: `https://127.0.0.1:${proxy.port}`, ca: peer.ca, token: 'peer-token' }],
+        'cut',
+      );
+      const cutPod = createKubernetesTarget({ pod: 'web', namespace: 'shop', container: 'app', kubeconfig });
+      const source = scratch();
+      makeTree(source);
+      writeFileSync(join(source, 'sub/middle.bin'), Buffer.alloc(32 * 1024 * 1024, 4));
+      const parent = scratch();
+      let cut = false;
+      const error = await upload(cutPod, source, join(parent, 'app'), {
+        onProgress: ({ bytes }) => {
+          if (!cut && bytes > 8 * 1024 * 1024) {
+            cut = true;
+            // Out of reach until the upload has failed: it cannot clean up through the API itself.
+            proxy.fault({ kind: 'reset' });
+          }
+        },
+      }).catch((e: unknown) => e);
+      expect(cut).toBe(true);
+      expect(error).toMatchObject({ target: cutPod.id });
+      // The API server ended the exec's input: its tar read a short archive, failed, removed its staging.
+      await waitFor(() => readdirSync(parent).length === 0, 10_000, 'the staged tree to go');
+      await cutPod.dispose();
+    } finally {
+      await proxy.close();
+    }
   });
 });
