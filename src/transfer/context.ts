@@ -26,6 +26,8 @@ export class TransferContext {
   readonly target: string;
   readonly signal: AbortSignal;
   readonly nonce = createNonce();
+  /** Temporary paths written on the target and not yet in place or removed: what a failed upload may leave. */
+  readonly staged = new Set<string>();
   readonly totalBytes: number | undefined;
   bytes = 0;
   files = 0;

@@ -20,16 +20,17 @@ function stagingGlob(root: string): string {
 const orphans = new Map<string, Set<string>>();
 
 /**
- * Records the staged copy of an upload to `root` that failed: the next upload to the same target removes
- * it. Only this process's own uploads are recorded, and only once they have ended, so the removal is safe.
+ * Records the staged copies an upload that failed may have left on a target: the next upload to the same
+ * target removes them. Only this process's own uploads are recorded, and only once they have ended, so the
+ * removal is safe.
  *
  * @example
- * rememberOrphan(target.id, '/srv/app', context.nonce);
+ * rememberOrphans(target.id, context.staged);
  */
-export function rememberOrphan(target: string, root: string, nonce: string): void {
+export function rememberOrphans(target: string, staged: Iterable<string>): void {
   const paths = orphans.get(target) ?? new Set<string>();
-  paths.add(tempPathFor(root, nonce));
-  orphans.set(target, paths);
+  for (const path of staged) paths.add(path);
+  if (paths.size > 0) orphans.set(target, paths);
 }
 
 /** A clean-up of stale staged copies, to run on the target before an upload; `done` settles the bookkeeping. */
@@ -42,7 +43,7 @@ export interface StagingSweep {
 
 /**
  * The sweep an upload to `root` runs first: it removes the staged copies this process's failed uploads
- * left on the target (see {@link rememberOrphan}) and every staged sibling `.fanout-<nonce>.<name>` of
+ * left on the target (see {@link rememberOrphans}) and every staged sibling `.fanout-<nonce>.<name>` of
  * `root` in which nothing has changed for `staleSeconds` (default {@link STALE_STAGING_SECONDS}), which no
  * live upload owns. The upload's own staged copy (`nonce`) is never touched.
  *
@@ -72,10 +73,7 @@ export function sweepStaging(
   return {
     script: `{\n${lines.join('\n')}\n} 2>/dev/null\n`,
     done(ran) {
-      if (ran) return;
-      const paths = orphans.get(target) ?? new Set<string>();
-      for (const path of taken) paths.add(path);
-      orphans.set(target, paths);
+      if (!ran) rememberOrphans(target, taken);
     },
   };
 }

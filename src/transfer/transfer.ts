@@ -12,7 +12,7 @@ import { normalizeTransferOptions, type TransferOptions } from './options.js';
 import { readFromArchiveHost } from './read-archive.js';
 import { runRemoteScript } from './remote-script.js';
 import { spoolToFile } from './spool.js';
-import { rememberOrphan, sweepStaging } from './staging.js';
+import { rememberOrphans, sweepStaging } from './staging.js';
 import { walkFileSystem } from './walk-file-system.js';
 import { writeToArchiveHost } from './write-archive.js';
 import { prepareParent, writeToFileSystem } from './write-file-system.js';
@@ -159,7 +159,7 @@ export async function upload(
     });
   } catch (error) {
     // Its staged copy may be left where the connection was cut: the next upload to the target removes it.
-    if (!(target instanceof LocalTarget)) rememberOrphan(target.id, root, context.nonce);
+    if (!(target instanceof LocalTarget)) rememberOrphans(target.id, context.staged);
     throw context.failure(error, root, 'upload to');
   } finally {
     await cleanup();

@@ -197,6 +197,7 @@ export async function writeToArchiveHost(
     }
   }
 
+  context.staged.add(temp);
   try {
     await host.putArchive(parent, tempName, encodeTar(stage()), context.signal);
     if (context.signal.aborted) throw context.cancellation();
@@ -209,7 +210,7 @@ export async function writeToArchiveHost(
           item.entry.path,
         );
     }
-    if (placed.length === 0 && directories.length === 0) return;
+    if (placed.length === 0 && directories.length === 0) return void context.staged.delete(temp);
     const script = finalizeScript(root, temp, directories, placed, context.options);
     await runRemoteScript(host.target, 'sh', Buffer.from(script)).catch((error: unknown) => {
       const message = (error as Error).message;
@@ -220,8 +221,12 @@ export async function writeToArchiveHost(
       throw error;
     });
     for (const item of placed) if (item.entry.type === 'symlink') context.linked(item.entry);
+    context.staged.delete(temp);
   } catch (error) {
-    await runRemoteScript(host.target, 'sh', Buffer.from(`rm -rf -- ${quote(temp)}\n`)).catch(() => {});
+    await runRemoteScript(host.target, 'sh', Buffer.from(`rm -rf -- ${quote(temp)}\n`)).then(
+      () => context.staged.delete(temp),
+      () => {},
+    );
     throw context.failure(error, root, 'upload to');
   }
 }

@@ -177,13 +177,21 @@ async function writeAtomically(
   )
     return void context.skip(entry);
   const temp = tempPathFor(path, context.nonce);
+  // Kept until renamed: a removal that the connection did not let through leaves it for a later sweep.
+  context.staged.add(temp);
+  const placed = (): void => void context.staged.delete(temp);
   const removeTemp = async (error: unknown): Promise<never> => {
     await fs.remove(temp);
     throw error;
   };
   if (entry.type === 'symlink') {
     await fs.symlink(entry.linkTarget, temp).catch(removeTemp);
-    return { finish: fs.rename(temp, path).then(() => context.linked(entry), removeTemp) };
+    return {
+      finish: fs.rename(temp, path).then(() => {
+        placed();
+        context.linked(entry);
+      }, removeTemp),
+    };
   }
   const body = context.meter(entry, entry.open());
   await fs.writeFile(temp, body.stream, entry.mode, context.signal).catch(removeTemp);
@@ -194,6 +202,7 @@ async function writeAtomically(
       context.options.preserve ? fs.utimes(temp, entry.mtimeMs) : undefined,
     ]);
     await fs.rename(temp, path);
+    placed();
   };
   return { finish: finish().catch(removeTemp) };
 }

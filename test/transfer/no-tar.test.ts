@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from '../../src/dollar.js';
 import { closeSshConnections } from '../../src/targets/ssh/index.js';
 import { download, upload } from '../../src/transfer/transfer.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { startSshd, type ExtraSshd } from '../support/sshd.js';
 import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
 import { describeTree, leftovers, makeTree, scratch } from './tree.js';
@@ -45,4 +46,47 @@ describe('an SSH host without tar', () => {
     expect(describeTree(back)).toEqual(describeTree(source));
     expect(leftovers(dir)).toEqual([]);
   });
+
+  it(
+    'removes the files a cut upload left staged deep in the tree at the next upload',
+    { timeout: 60_000 },
+    async () => {
+      const proxy = await startFaultProxy({ listen: { host: '127.0.0.1' }, upstream: sshd.host });
+      try {
+        const proxyKnownHosts = join(scratch('fanout-no-tar-'), 'known_hosts');
+        const key = sshd.host.knownHostsLine.split(' ').slice(1).join(' ');
+        writeFileSync(proxyKnownHosts, `[${proxy.host}]:${proxy.port} ${key}\n`);
+        const shell = $.ssh(
+          optionsFor(sshd.host, { host: proxy.host, port: proxy.port, knownHostsFile: proxyKnownHosts }),
+        );
+        const source = scratch();
+        makeTree(source);
+        writeFileSync(join(source, 'sub/middle.bin'), Buffer.alloc(64 * 1024 * 1024, 6));
+        const dir = scratch('fanout-remote-');
+        execFileSync('chown', [sshd.host.user, dir]);
+        const remote = join(dir, 'app');
+        let cut = false;
+        const error = await upload(shell, source, remote, {
+          onProgress: ({ bytes }) => {
+            if (!cut && bytes > 8 * 1024 * 1024) {
+              cut = true;
+              // Out of reach until the upload has failed: it cannot remove what it staged.
+              proxy.fault({ kind: 'reset' });
+            }
+          },
+        }).catch((e: unknown) => e);
+        expect(cut).toBe(true);
+        expect(error).toMatchObject({ target: expect.stringContaining(proxy.host) });
+        // The file being written when the connection dropped, under its temporary name beside its final one.
+        expect(leftovers(dir).map((path) => dirname(path))).toEqual([join(remote, 'sub')]);
+
+        proxy.fault({ kind: 'none' });
+        await upload(shell, source, remote, { checksum: true });
+        expect(describeTree(remote)).toEqual(describeTree(source));
+        expect(leftovers(dir)).toEqual([]);
+      } finally {
+        await proxy.close();
+      }
+    },
+  );
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rememberOrphan, sweepStaging } from '../../src/transfer/staging.js';
+import { rememberOrphans, sweepStaging } from '../../src/transfer/staging.js';
 import { scratch } from './tree.js';
 
 const OWN = 'aaaaaaaaaaaa';
@@ -47,9 +47,9 @@ describe('the staging sweep before an upload', () => {
 
   it('removes the staged copy of a failed upload of this process at the next upload to the same target, once', () => {
     const dir = stage();
-    const failed = join(dir, 'other');
-    writeFileSync(join(dir, '.fanout-0123456789ab.other'), 'x');
-    rememberOrphan('t3', failed, '0123456789ab');
+    const failed = join(dir, '.fanout-0123456789ab.other');
+    writeFileSync(failed, 'x');
+    rememberOrphans('t3', [failed]);
     const first = sweepStaging('t3', join(dir, 'app'), OWN);
     first.done(false);
     // Not run: the next sweep still has it.
