@@ -15,7 +15,7 @@ export function isSafeEntryPath(path: string): boolean {
   return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
 }
 
-/** A random tag for a transfer's temporary names. */
+/** A random tag for a transfer's temporary names: 12 hex digits, the form the staging sweep looks for. */
 export function createNonce(): string {
   return randomBytes(6).toString('hex');
 }

@@ -3,10 +3,11 @@ import { quote } from '../internal/quote.js';
 import { tempPathFor } from './paths.js';
 
 /**
- * How long every entry of a staged copy must have gone unchanged (by ctime, which no writer can set back)
- * before another upload to the same destination may remove it. A live upload writes far more often: a
- * connection that stalls is given up within a minute (keepalive), and an upload that did lose its staging
- * fails at its finalize (the staged copy is gone) instead of landing anything.
+ * How long every entry of a staged copy must have gone unchanged (by ctime, which no writer can set back,
+ * not even with `preserve`) before another upload to the same destination may remove it. A live upload
+ * writes into its staged copy as its bytes arrive; a connection stalled that long has been given up (SSH's
+ * keepalive does within a minute by default). An upload that still lost its staged copy (a stream source
+ * silent for a day) fails when it renames or finalizes it: it never lands anything.
  */
 export const STALE_STAGING_SECONDS = 24 * 60 * 60;
 
