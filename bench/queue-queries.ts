@@ -1,7 +1,7 @@
 /**
  * `npm run bench:queue-queries`: how many SQL statements and transactions a job costs in a queue worker,
  * counted by PostgreSQL itself (pg_stat_statements and pg_stat_database), not timed.
- *  - QUEUE_JOBS (default 2,000) × `true`, submitted first; the counters are reset before one worker
+ *  - QUEUE_JOBS (default 2,000) × QUEUE_COMMAND (default `true`), submitted first; the counters are reset before one worker
  *    (`-j 8`, one local target, `--run ID`) starts and read once it has exited.
  *  - Prints each statement with its calls per job, then statements and commits per job in all.
  */
@@ -14,6 +14,7 @@ import { startPostgres } from '../test/support/postgres.js';
 
 const CLI = resolve('dist/cli/main.js');
 const JOBS = Number(process.env.QUEUE_JOBS ?? 2000);
+const COMMAND = process.env.QUEUE_COMMAND ?? 'true';
 
 function run(args: readonly string[], env: NodeJS.ProcessEnv, input = ''): Promise<string> {
   return new Promise((resolvePromise, reject) => {
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     await client.query('CREATE EXTENSION pg_stat_statements');
     const input = Array.from({ length: JOBS }, (_, index) => `${index + 1}\n`).join('');
     const runId = Number(
-      (await run(['jobs', '--queue', '--progress', 'none', '--', 'true'], env, input)).trim(),
+      (await run(['jobs', '--queue', '--progress', 'none', '--', COMMAND], env, input)).trim(),
     );
     const commits = async (): Promise<number> =>
       Number(
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     const status = await run(['status', String(runId)], env);
     if (!status.includes(`jobs: ${JOBS} ok`)) throw new Error(`run ${runId} did not finish:\n${status}`);
     let total = 0;
-    console.log(`SQL statements of one worker per job, ${JOBS} × true (calls / jobs):`);
+    console.log(`SQL statements of one worker per job, ${JOBS} × ${COMMAND} (calls / jobs):`);
     for (const row of rows) {
       total += Number(row.calls);
       const text = row.query.replace(/\s+/g, ' ').slice(0, 110);
