@@ -4,11 +4,15 @@ import { loadRun, type RunRow } from './runs.js';
 /** Where a run stands: jobs per state, attempts per worker and per target, and an estimate of the rest. */
 export interface RunStatus {
   readonly run: RunRow;
-  /** Jobs per state: queued, running, ok, failed, timeout, unreachable, canceled, skipped. */
+  /**
+   * Jobs per state: queued, claimed (by a worker, not started yet), running, ok, failed, timeout,
+   * unreachable, canceled, skipped.
+   */
   readonly jobs: Readonly<Record<string, number>>;
-  /** Per worker: attempts running now, ended, and lost (lease expired). */
+  /** Per worker: attempts claimed and not started yet, running now, ended, and lost (lease expired). */
   readonly workers: readonly {
     readonly worker: string;
+    readonly claimed: number;
     readonly running: number;
     readonly ended: number;
     readonly lost: number;
@@ -36,8 +40,15 @@ export async function runStatus(queue: Queue, runId: number): Promise<RunStatus 
     'SELECT state, count(*)::int AS n FROM fanout.jobs WHERE run_id = $1 GROUP BY state',
     [runId],
   );
-  const workers = await db.query<{ worker: string; running: number; ended: number; lost: number }>(
-    `SELECT worker, count(*) FILTER (WHERE state = 'running')::int AS running,
+  const workers = await db.query<{
+    worker: string;
+    claimed: number;
+    running: number;
+    ended: number;
+    lost: number;
+  }>(
+    `SELECT worker, count(*) FILTER (WHERE state = 'running' AND started_at IS NULL)::int AS claimed,
+            count(*) FILTER (WHERE state = 'running' AND started_at IS NOT NULL)::int AS running,
             count(*) FILTER (WHERE state = 'ended')::int AS ended,
             count(*) FILTER (WHERE state = 'lost')::int AS lost
        FROM fanout.attempts WHERE run_id = $1 GROUP BY worker ORDER BY worker`,
@@ -58,9 +69,16 @@ export async function runStatus(queue: Queue, runId: number): Promise<RunStatus 
   );
   const jobs: Record<string, number> = {};
   for (const row of states.rows) jobs[row.state] = row.n;
+  // A job is running once its worker started it; until then it is claimed (workers claim ahead).
+  const claimed = workers.rows.reduce((sum, row) => sum + row.claimed, 0);
+  if (claimed > 0) {
+    jobs.claimed = claimed;
+    jobs.running = Math.max(0, (jobs.running ?? 0) - claimed);
+    if (jobs.running === 0) delete jobs.running;
+  }
   const { n, span } = recent.rows[0] ?? { n: 0, span: 0 };
   const rate = n > 0 && span > 0 ? n / span : 0;
-  const left = (jobs.queued ?? 0) + (jobs.running ?? 0);
+  const left = (jobs.queued ?? 0) + (jobs.claimed ?? 0) + (jobs.running ?? 0);
   return {
     run,
     jobs,

@@ -20,6 +20,7 @@ import { persist, type Queue } from './connect.js';
 import { JOBS_CHANNEL, listen } from './listen.js';
 import { attemptResult, releasedResult } from './result.js';
 import { ResultWriter } from './result-writer.js';
+import { StartMarks } from './start-marks.js';
 import { loadRun, settleRuns } from './runs.js';
 
 /** Options of {@link runWorker}; every field but `members` is optional. */
@@ -95,6 +96,7 @@ class Worker {
   readonly #stopping = new Set<number>();
   readonly #wakers = new Set<() => void>();
   readonly #writer: ResultWriter;
+  readonly #starts: StartMarks;
   #attempts = 0;
   #failure: unknown;
 
@@ -109,6 +111,7 @@ class Worker {
     this.#leaseMs = validateInteger(options.leaseMs ?? 30_000, 'leaseMs', 1000);
     this.#stop = validateSignal(options.signal) ?? new AbortController().signal;
     this.#writer = new ResultWriter(queue.pool, (error) => this.#fail(error));
+    this.#starts = new StartMarks(queue.pool);
   }
 
   async run(): Promise<WorkerSummary> {
@@ -142,6 +145,7 @@ class Worker {
     this.#stop.addEventListener('abort', onStop);
     try {
       await this.#loop();
+      await this.#starts.drain();
       await this.#writer.drain();
     } finally {
       this.#stop.removeEventListener('abort', onStop);
@@ -184,7 +188,10 @@ class Worker {
     const slots = createSlots();
     const onEvent = (event: FleetEvent): void => {
       slots.onEvent(event);
-      if (event.type === 'output') {
+      if (event.type === 'start') {
+        const job = held.get(event.job.seq);
+        if (job) this.#starts.add(job.attemptId);
+      } else if (event.type === 'output') {
         capture.add(event.job.seq, event.stream, event.line, event.cut === true);
       } else if (event.type === 'end') {
         sizer.ended();

@@ -64,13 +64,41 @@ describe('the run queue from the library API (real PostgreSQL, local targets)', 
     const status = await runStatus(queue, runId);
     expect(status?.run).toMatchObject({ id: runId, state: 'done', total: 30, retries: 1 });
     expect(status?.jobs).toEqual({ ok: 30 });
-    expect(status?.workers).toEqual([{ worker: summary.id, running: 0, ended: 30, lost: 0 }]);
+    expect(status?.workers).toEqual([{ worker: summary.id, claimed: 0, running: 0, ended: 30, lost: 0 }]);
 
     const attempts = await attemptsOf(queue, runId);
     expect(
       attempts.map((attempt) => [attempt.seq, attempt.attempt, attempt.jobState, attempt.stdout]),
     ).toEqual(commands.map((job, index) => [index + 1, 1, 'ok', `out-${index + 1}\n`]));
     expect(await cancelRun(queue, runId)).toBe(false);
+  });
+
+  it('tells the jobs a worker runs from those it claimed ahead of starting them', async () => {
+    const { runId } = await submitRun(
+      queue,
+      { template: 'sleep 0.1' },
+      Array.from({ length: 60 }, (_, index) => ({ command: 'sleep 0.1', args: [String(index + 1)] })),
+    );
+    const worker = runWorker(queue, { members, concurrency: 1, runId });
+    const seen: { claimed: number; running: number; jobsRunning: number }[] = [];
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const status = await runStatus(queue, runId);
+      const row = status?.workers[0];
+      if (row)
+        seen.push({ claimed: row.claimed, running: row.running, jobsRunning: status!.jobs.running ?? 0 });
+      if (row && row.claimed > 0 && row.running === 1) break;
+      if (Date.now() > deadline)
+        throw new Error(`never saw claimed ahead and running: ${JSON.stringify(seen)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await cancelRun(queue, runId);
+    await worker;
+    // At -j 1 it never runs two at once, whatever it holds.
+    expect(
+      seen.every((row) => row.running <= 1 && row.jobsRunning <= 1),
+      JSON.stringify(seen),
+    ).toBe(true);
   });
 
   it('retries a failed job after the backoff until its retries are used up, on any worker', async () => {

@@ -3,7 +3,17 @@ import type { CliFlags } from '../flags.js';
 import type { CliIo, CommandInput } from '../io.js';
 import { openQueueFor, parseRunId } from './queue-open.js';
 
-const ORDER = ['queued', 'running', 'ok', 'failed', 'timeout', 'unreachable', 'canceled', 'skipped'];
+const ORDER = [
+  'queued',
+  'claimed',
+  'running',
+  'ok',
+  'failed',
+  'timeout',
+  'unreachable',
+  'canceled',
+  'skipped',
+];
 
 function seconds(ms: number): string {
   return ms < 60_000
@@ -29,7 +39,7 @@ function printStatus(io: CliIo, status: RunStatus): void {
   );
   for (const worker of status.workers) {
     io.stdout.write(
-      `  worker ${worker.worker}: ${worker.running} running, ${worker.ended} ended${worker.lost ? `, ${worker.lost} lost` : ''}\n`,
+      `  worker ${worker.worker}: ${worker.claimed ? `${worker.claimed} claimed, ` : ''}${worker.running} running, ${worker.ended} ended${worker.lost ? `, ${worker.lost} lost` : ''}\n`,
     );
   }
   for (const target of status.targets) {
