@@ -9,6 +9,7 @@ import { upload } from '../../src/transfer/transfer.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { survivorsOf, waitFor } from '../support/processes.js';
 import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
+import { cutUpload } from './cut.js';
 import { describeTree, leftovers, makeTree, scratch } from './tree.js';
 
 const host = fixtures().hosts[1]!;
@@ -79,16 +80,7 @@ describe('transfer faults over SSH', () => {
    * in an outage, so the upload cannot clean up through it.
    */
   async function uploadCut(source: string, target: string): Promise<{ heal: () => void }> {
-    let cut = false;
-    const error = await upload(viaProxy(), source, target, {
-      onProgress: ({ bytes }) => {
-        if (!cut && bytes > 8 * 1024 * 1024) {
-          cut = true;
-          proxy.fault({ kind: 'reset' });
-        }
-      },
-    }).catch((e: unknown) => e);
-    expect(cut).toBe(true);
+    const error = await cutUpload(viaProxy(), source, target, proxy);
     expect(error).toMatchObject({ target: expect.stringContaining(proxy.host) });
     expect(['CONNECTION_LOST', 'TRANSFER_FAILED']).toContain((error as { code: string }).code);
     expect(existsSync(target)).toBe(false);

@@ -8,6 +8,7 @@ import { startFaultProxy } from '../support/fault-proxy.js';
 import { createKubeconfigDir, type KubeconfigDir } from '../support/kube-config.js';
 import { startKubePeer, type KubePeer } from '../support/kube-peer.js';
 import { waitFor } from '../support/processes.js';
+import { cutUpload } from './cut.js';
 import { describeTree, leftovers, makeTree, scratch } from './tree.js';
 
 let peer: KubePeer;
@@ -81,17 +82,8 @@ describe('transfer to a pod as tar over exec (against the protocol peer, not a c
       makeTree(source);
       writeFileSync(join(source, 'sub/middle.bin'), Buffer.alloc(32 * 1024 * 1024, 4));
       const parent = scratch();
-      let cut = false;
-      const error = await upload(cutPod, source, join(parent, 'app'), {
-        onProgress: ({ bytes }) => {
-          if (!cut && bytes > 8 * 1024 * 1024) {
-            cut = true;
-            // Out of reach until the upload has failed: it cannot clean up through the API itself.
-            proxy.fault({ kind: 'reset' });
-          }
-        },
-      }).catch((e: unknown) => e);
-      expect(cut).toBe(true);
+      // Out of reach until the upload has failed: it cannot clean up through the API itself.
+      const error = await cutUpload(cutPod, source, join(parent, 'app'), proxy);
       expect(error).toMatchObject({ target: cutPod.id });
       // The API server ended the exec's input: its tar read a short archive, failed, removed its staging.
       await waitFor(() => readdirSync(parent).length === 0, 10_000, 'the staged tree to go');

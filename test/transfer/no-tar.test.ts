@@ -8,6 +8,7 @@ import { download, upload } from '../../src/transfer/transfer.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { startSshd, type ExtraSshd } from '../support/sshd.js';
 import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
+import { cutUpload } from './cut.js';
 import { describeTree, leftovers, makeTree, scratch } from './tree.js';
 
 let sshd: ExtraSshd;
@@ -65,17 +66,8 @@ describe('an SSH host without tar', () => {
         const dir = scratch('fanout-remote-');
         execFileSync('chown', [sshd.host.user, dir]);
         const remote = join(dir, 'app');
-        let cut = false;
-        const error = await upload(shell, source, remote, {
-          onProgress: ({ bytes }) => {
-            if (!cut && bytes > 8 * 1024 * 1024) {
-              cut = true;
-              // Out of reach until the upload has failed: it cannot remove what it staged.
-              proxy.fault({ kind: 'reset' });
-            }
-          },
-        }).catch((e: unknown) => e);
-        expect(cut).toBe(true);
+        // Out of reach until the upload has failed: it cannot remove what it staged.
+        const error = await cutUpload(shell, source, remote, proxy);
         expect(error).toMatchObject({ target: expect.stringContaining(proxy.host) });
         // The file being written when the connection dropped, under its temporary name beside its final one.
         expect(leftovers(dir).map((path) => dirname(path))).toEqual([join(remote, 'sub')]);
