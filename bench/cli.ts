@@ -7,11 +7,10 @@
  * (BENCH_RUNS / BENCH_SSH_RUNS change that).
  */
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startSshFixtures } from '../test/support/sshd.js';
-import { hasCommand, median, printTable, timeShell, type Row } from './support.js';
+import { CLI, hasCommand, median, printTable, timeShell, type Row } from './support.js';
 
-const CLI = resolve('dist/cli/main.js');
 /** Runs per measurement (the median is kept): 3 locally, 1 over SSH, where GNU parallel takes minutes. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SSH_RUNS = Number(process.env.BENCH_SSH_RUNS ?? 1);

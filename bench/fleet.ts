@@ -13,16 +13,15 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFleet, type Fleet } from '../test/support/fleet-fixtures.js';
 import { startSshFixtures } from '../test/support/sshd.js';
-import { hasCommand } from './support.js';
+import { CLI, hasCommand } from './support.js';
 
 const PARALLELISM = 64;
 /** A case still running after this long is killed and reported as such (`--cap SECONDS`). */
 const CAP_SECONDS = option('cap', '600')[0]!;
-const CLI = resolve('dist/cli/main.js');
 const PROBE = fileURLToPath(new URL('./fleet-probe.mjs', import.meta.url));
 /** `--x10-peers all` runs every peer 10 times (slow: ansible and GNU parallel take minutes at 256 hosts). */
 const X10_ALL_PEERS = process.argv.includes('--x10-peers') && process.argv.includes('all');

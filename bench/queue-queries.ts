@@ -5,28 +5,15 @@
  *    (`-j 8`, one local target, `--run ID`) starts and read once it has exited.
  *  - Prints each statement with its calls per job, then statements and commits per job in all.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { startPostgres } from '../test/support/postgres.js';
+import { runCli } from './support.js';
 
-const CLI = resolve('dist/cli/main.js');
 const JOBS = Number(process.env.QUEUE_JOBS ?? 2000);
 const COMMAND = process.env.QUEUE_COMMAND ?? 'true';
-
-function run(args: readonly string[], env: NodeJS.ProcessEnv, input = ''): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stdin.end(input);
-    child.on('close', (code) =>
-      code === 0 ? resolvePromise(stdout) : reject(new Error(`fanout ${args[0]} exited ${code}`)),
-    );
-  });
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fanout-queue-queries-'));
@@ -46,7 +33,7 @@ async function main(): Promise<void> {
     await client.query('CREATE EXTENSION pg_stat_statements');
     const input = Array.from({ length: JOBS }, (_, index) => `${index + 1}\n`).join('');
     const runId = Number(
-      (await run(['jobs', '--queue', '--progress', 'none', '--', COMMAND], env, input)).trim(),
+      (await runCli(['jobs', '--queue', '--progress', 'none', '--', COMMAND], env, input)).trim(),
     );
     const commits = async (): Promise<number> =>
       Number(
@@ -58,7 +45,7 @@ async function main(): Promise<void> {
       );
     await client.query('SELECT pg_stat_reset(), pg_stat_statements_reset()');
     const before = await commits();
-    await run(['worker', '-i', inventory, '@all', '-j', '8', '--run', String(runId)], env);
+    await runCli(['worker', '-i', inventory, '@all', '-j', '8', '--run', String(runId)], env);
     // Statistics reach pg_stat_database when a backend goes idle or ends; give them a moment.
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 1500));
     await client.query('SELECT pg_stat_clear_snapshot()');
@@ -68,7 +55,7 @@ async function main(): Promise<void> {
         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND query NOT LIKE '%pg_stat%' ORDER BY calls DESC`,
     );
-    const status = await run(['status', String(runId)], env);
+    const status = await runCli(['status', String(runId)], env);
     if (!status.includes(`jobs: ${JOBS} ok`)) throw new Error(`run ${runId} did not finish:\n${status}`);
     let total = 0;
     console.log(`SQL statements of one worker per job, ${JOBS} × ${COMMAND} (calls / jobs):`);

@@ -7,28 +7,14 @@
  *  - Queue overhead per job = (1 worker − fanout jobs) / jobs.
  *  - PostgreSQL's CPU per job (every server process, while the workers run) is printed beside each queue row.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startPostgres } from '../test/support/postgres.js';
-import { printTable, timeAsync, timeShell, type Row } from './support.js';
+import { CLI, printTable, runCli, timeAsync, timeShell, type Row } from './support.js';
 
-const CLI = resolve('dist/cli/main.js');
 const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
 const WORKERS = [1, 2, 4];
-
-function run(args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stdin.end(input ?? '');
-    child.on('close', (code) =>
-      code === 0 ? resolvePromise(stdout) : reject(new Error(`fanout ${args[0]} exited ${code}`)),
-    );
-  });
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fanout-bench-queue-'));
@@ -49,19 +35,19 @@ async function main(): Promise<void> {
       let runId = 0;
       const submitSeconds = await timeAsync(async () => {
         runId = Number(
-          (await run(['jobs', '--queue', '--progress', 'none', '--', 'true'], env, input)).trim(),
+          (await runCli(['jobs', '--queue', '--progress', 'none', '--', 'true'], env, input)).trim(),
         );
       });
       const cpuBefore = db.cpuSeconds();
       const seconds = await timeAsync(() =>
         Promise.all(
           Array.from({ length: count }, () =>
-            run(['worker', '-i', inventory, '@all', '-j', '8', '--run', String(runId)], env),
+            runCli(['worker', '-i', inventory, '@all', '-j', '8', '--run', String(runId)], env),
           ),
         ),
       );
       const serverMs = ((db.cpuSeconds() - cpuBefore) / JOBS) * 1000;
-      const status = await run(['status', String(runId)], env);
+      const status = await runCli(['status', String(runId)], env);
       if (!status.includes(`jobs: ${JOBS} ok`)) throw new Error(`run ${runId} did not finish:\n${status}`);
       rows.push({
         name: `queue, ${count} worker${count > 1 ? 's' : ''} × -j 8`,

@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 
 /** True when `command` is on the PATH. */
 export function hasCommand(command: string): boolean {
@@ -52,4 +53,20 @@ export function printTable(title: string, jobs: number, rows: readonly Row[], ba
       `${row.name.padEnd(34)} ${row.seconds.toFixed(3).padStart(8)} ${(jobs / row.seconds).toFixed(0).padStart(8)} ${ratio.padStart(12)}  ${row.note ?? ''}`,
     );
   }
+}
+
+/** The built CLI, as the benchmarks run it. */
+export const CLI = resolve('dist/cli/main.js');
+
+/** Runs the built CLI with `args`, `input` on its stdin; resolves with its stdout, rejects on a non-zero exit. */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, input = ''): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdin.end(input);
+    child.on('close', (code) =>
+      code === 0 ? resolvePromise(stdout) : reject(new Error(`fanout ${args[0]} exited ${code}`)),
+    );
+  });
 }
