@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { $ } from '../../src/dollar.js';
+import { closeSshConnections } from '../../src/targets/ssh/index.js';
+import { download, upload } from '../../src/transfer/transfer.js';
+import { startSshd, type ExtraSshd } from '../support/sshd.js';
+import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
+import { scratch } from './tree.js';
+
+let sshd: ExtraSshd;
+let knownHostsFile: string;
+
+beforeAll(async () => {
+  // An sshd of this file's own that serves SFTP and nothing else, whatever command a session asks for.
+  sshd = await startSshd(fixtures(), { host: '127.0.0.24', sshdConfig: ['ForceCommand internal-sftp'] });
+  knownHostsFile = join(scratch('fanout-sftp-only-'), 'known_hosts');
+  writeFileSync(knownHostsFile, `${sshd.host.knownHostsLine}\n`);
+});
+
+afterAll(async () => {
+  await closeSshConnections();
+  await sshd?.stop();
+});
+
+describe('an SSH host that only serves SFTP', () => {
+  // The staging sweep an upload runs beside its SFTP write is a command: it must fail here, not hang.
+  it('takes and gives single files', { timeout: 30_000 }, async () => {
+    const shell = $.ssh(optionsFor(sshd.host, { knownHostsFile }));
+    const dir = scratch('fanout-remote-');
+    execFileSync('chown', [sshd.host.user, dir]);
+    const remote = join(dir, 'data.bin');
+    const data = Buffer.from('only sftp here\n'.repeat(1000));
+    await upload(shell, data, remote);
+    expect(readFileSync(remote)).toEqual(data);
+    expect(readdirSync(dir)).toEqual(['data.bin']);
+    const back = join(scratch(), 'back.bin');
+    await download(shell, remote, back);
+    expect(readFileSync(back)).toEqual(data);
+  });
+});
