@@ -73,6 +73,27 @@ describe('the run queue from the library API (real PostgreSQL, local targets)', 
     expect(await cancelRun(queue, runId)).toBe(false);
   });
 
+  it('gives back the jobs it claimed ahead and has not started once a halt soon stops the run', async () => {
+    // 200 fast jobs make the worker claim far ahead; then one fails, and 150 slow ones follow.
+    const commands = [
+      ...Array.from({ length: 200 }, () => 'true'),
+      'exit 1',
+      ...Array.from({ length: 150 }, () => 'sleep 0.3'),
+    ].map((command, index) => ({ command, args: [String(index + 1)] }));
+    const { runId } = await submitRun(
+      queue,
+      { template: '{}', policy: { halt: 'soon', threshold: 1 } },
+      commands,
+    );
+    const summary = await runWorker(queue, { members, concurrency: 2, runId });
+    const attempts = await attemptsOf(queue, runId);
+    const ranSlow = attempts.filter((attempt) => attempt.seq > 201 && attempt.stage === 'run');
+    // Those already running when the halt came end; the ones it held and had not started never run.
+    expect(ranSlow.length, JSON.stringify(ranSlow.map((attempt) => attempt.seq))).toBeLessThanOrEqual(10);
+    expect(summary.attempts).toBeLessThan(201 + 150);
+    expect((await runStatus(queue, runId))?.run.state).toBe('halted');
+  });
+
   it('tells the jobs a worker runs from those it claimed ahead of starting them', async () => {
     const { runId } = await submitRun(
       queue,
