@@ -25,6 +25,8 @@ export class SocketBudget {
   readonly #limit: () => number;
   readonly #evictIdle: () => void;
   readonly #waiters: (() => void)[] = [];
+  /** While anyone waits: keeps Node running and asks again for an idle connection every second. */
+  #retry: NodeJS.Timeout | undefined;
   #held = 0;
 
   constructor(limit: () => number, evictIdle: () => void) {
@@ -43,15 +45,16 @@ export class SocketBudget {
   }
 
   /**
-   * Waits for a socket. The wait keeps Node running (a ref'd timer) and asks again for an idle connection
-   * every second, so it ends even when what would free a socket holds no handle that keeps Node alive.
+   * Waits for a socket. While anyone waits, one ref'd timer keeps Node running and asks again for an idle
+   * connection every second, so the wait ends even when what would free a socket holds no handle that
+   * keeps Node alive.
    */
   async take(): Promise<void> {
     while (this.#held >= this.#limit()) {
       const freed = new Promise<void>((resolve) => this.#waiters.push(resolve));
       this.#evictIdle();
-      const retry = setInterval(() => this.#evictIdle(), 1000);
-      await freed.finally(() => clearInterval(retry));
+      this.#retry ??= setInterval(() => this.#evictIdle(), 1000);
+      await freed;
     }
     this.#held++;
   }
@@ -59,6 +62,10 @@ export class SocketBudget {
   give(): void {
     this.#held--;
     this.#waiters.shift()?.();
+    if (this.#waiters.length === 0) {
+      clearInterval(this.#retry);
+      this.#retry = undefined;
+    }
   }
 }
 
