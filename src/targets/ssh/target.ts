@@ -86,15 +86,7 @@ export class SshTarget implements Target {
       this.settings.session && request.stdin === undefined && request.tty !== true
         ? agentPoolFor(this.#transport).spawn(request)
         : runOnWrapper(this.#transport, request);
-    const command: RunningCommand = reached
-      ? {
-          exited: started.exited,
-          kill: (signal) => started.kill(signal),
-          pauseOutput: () => started.pauseOutput?.(),
-          resumeOutput: () => started.resumeOutput?.(),
-          reached,
-        }
-      : started;
+    const command: RunningCommand = reached ? { ...started, reached } : started;
     this.#running.add(command);
     running.add(command);
     const forget = (): void => {
