@@ -110,6 +110,14 @@ function envChanges(
   return changes;
 }
 
+/** Stops or starts reading a command's stdout and stderr, as the other targets pause their transport. */
+function pauseReading(streams: readonly (Readable | null)[], paused: boolean): void {
+  for (const stream of streams) {
+    if (paused) stream?.pause();
+    else stream?.resume();
+  }
+}
+
 /**
  * Runs commands on this machine with `/bin/sh`, each in its own process group so that a kill reaches
  * every process the command started, and none outlives this process, even when it is killed by SIGKILL.
@@ -180,8 +188,8 @@ export class LocalTarget implements Target {
       write: (data) => void stdin.write(data),
       close: () => stdin.end(),
       killGroup: (pid) => killGroup(pid, 'SIGKILL'),
-      pauseOutput: () => stdout.pause(),
-      resumeOutput: () => stdout.resume(),
+      pauseOutput: () => pauseReading([stdout, stderr], true),
+      resumeOutput: () => pauseReading([stdout, stderr], false),
       setBusy: (busy) => {
         setRef(child, busy);
         for (const stream of [stdin, stdout, stderr])
@@ -261,8 +269,8 @@ export class LocalTarget implements Target {
       kill(signal) {
         if (pid !== undefined && liveGroups.has(pid)) killGroup(pid, signal);
       },
-      pauseOutput: () => child.stdout?.pause(),
-      resumeOutput: () => child.stdout?.resume(),
+      pauseOutput: () => pauseReading([child.stdout, child.stderr], true),
+      resumeOutput: () => pauseReading([child.stdout, child.stderr], false),
     };
   }
 }
