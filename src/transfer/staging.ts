@@ -17,6 +17,18 @@ function stagingGlob(root: string): string {
   return `${quote(posix.dirname(root))}/.fanout-${hex}.${quote(posix.basename(root))}`;
 }
 
+/** Whether `name`, in the directory of `root`, is a staged copy of `root` other than the one of `nonce`. */
+function isOtherStagedCopy(name: string, root: string, nonce: string): boolean {
+  const prefix = '.fanout-';
+  const tag = name.slice(prefix.length, prefix.length + 12);
+  return (
+    name.startsWith(prefix) &&
+    /^[0-9a-f]{12}$/.test(tag) &&
+    tag !== nonce &&
+    name.slice(prefix.length + 12) === `.${posix.basename(root)}`
+  );
+}
+
 /** Staged copies of failed uploads that could not be removed then (the connection was cut), per target id. */
 const orphans = new Map<string, Set<string>>();
 
@@ -32,6 +44,18 @@ export function rememberOrphans(target: string, staged: Iterable<string>): void 
   const paths = orphans.get(target) ?? new Set<string>();
   for (const path of staged) paths.add(path);
   if (paths.size > 0) orphans.set(target, paths);
+}
+
+/**
+ * Whether an upload to `root` on `target` has anything to sweep, given the names in `root`'s directory:
+ * this process's failed uploads left staged copies there, or `root` has a staged sibling not its own. Lets
+ * an upload that reads the directory anyway skip running the sweep on most uploads.
+ *
+ * @example
+ * if (needsSweep(target.id, root, context.nonce, await fs.readdir(posix.dirname(root)))) …
+ */
+export function needsSweep(target: string, root: string, nonce: string, names: readonly string[]): boolean {
+  return orphans.has(target) || names.some((name) => isOtherStagedCopy(name, root, nonce));
 }
 
 /** A clean-up of stale staged copies, to run on the target before an upload; `done` settles the bookkeeping. */

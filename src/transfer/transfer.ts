@@ -7,12 +7,13 @@ import { LocalTarget } from '../targets/local.js';
 import type { Target } from '../targets/target.js';
 import { TransferContext } from './context.js';
 import type { EntrySource, TransferEntry } from './entry.js';
+import type { TransferFileSystem } from './file-system.js';
 import { openEndpoint, type Endpoint } from './endpoint.js';
 import { normalizeTransferOptions, type TransferOptions } from './options.js';
 import { readFromArchiveHost } from './read-archive.js';
 import { runRemoteScript } from './remote-script.js';
 import { spoolToFile } from './spool.js';
-import { rememberOrphans, sweepStaging } from './staging.js';
+import { needsSweep, rememberOrphans, sweepStaging } from './staging.js';
 import { walkFileSystem } from './walk-file-system.js';
 import { writeToArchiveHost } from './write-archive.js';
 import { prepareParent, writeToFileSystem } from './write-file-system.js';
@@ -69,10 +70,21 @@ function singleFile(
   })();
 }
 
-/** Runs the staging sweep for an upload to `root` as a command of its own; never rejects. */
-function sweepBeside(target: Target, root: string, context: TransferContext): Promise<void> {
+/**
+ * Runs the staging sweep for an upload to `root` as a command of its own, when the directory's listing
+ * (one request on the file system the upload uses) or this process's failed uploads give it anything to
+ * do; never rejects.
+ */
+async function sweepBeside(
+  target: Target,
+  fs: TransferFileSystem,
+  root: string,
+  context: TransferContext,
+): Promise<void> {
+  const names = await fs.readdir(posix.dirname(root)).catch(() => []);
+  if (!needsSweep(target.id, root, context.nonce, names)) return;
   const sweep = sweepStaging(target.id, root, context.nonce);
-  return runRemoteScript(target, sweep.script).then(
+  await runRemoteScript(target, sweep.script).then(
     () => sweep.done(true),
     () => sweep.done(false),
   );
@@ -137,11 +149,13 @@ export async function upload(
   } else {
     throw new TypeError('Expected `source` to be a local path, a Buffer or a Readable stream');
   }
+  // On this machine's disk a failed upload removes its temporary files itself: nothing to sweep or remember.
+  const remote = !(target instanceof LocalTarget);
   try {
     await run(target, context, tree, async (endpoint) => {
       if (endpoint.kind === 'file-system') {
         // The archive writer sweeps in its first script; over SFTP the sweep runs beside the write.
-        const swept = target instanceof LocalTarget ? undefined : sweepBeside(target, root, context);
+        const swept = remote ? sweepBeside(target, endpoint.fs, root, context) : undefined;
         try {
           await prepareParent(endpoint.fs, root, context);
           return await writeToFileSystem(endpoint.fs, root, entries, context);
@@ -159,7 +173,7 @@ export async function upload(
     });
   } catch (error) {
     // Its staged copy may be left where the connection was cut: the next upload to the target removes it.
-    if (!(target instanceof LocalTarget)) rememberOrphans(target.id, context.staged);
+    if (remote) rememberOrphans(target.id, context.staged);
     throw context.failure(error, root, 'upload to');
   } finally {
     await cleanup();

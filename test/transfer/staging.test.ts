@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rememberOrphans, sweepStaging } from '../../src/transfer/staging.js';
+import { needsSweep, rememberOrphans, sweepStaging } from '../../src/transfer/staging.js';
 import { scratch } from './tree.js';
 
 const OWN = 'aaaaaaaaaaaa';
@@ -57,5 +57,14 @@ describe('the staging sweep before an upload', () => {
     expect(readdirSync(dir)).not.toContain('.fanout-0123456789ab.other');
     expect(readdirSync(dir)).toContain('.fanout-0123456789ab.app');
     expect(sweepStaging('t3', join(dir, 'app'), OWN).script).not.toContain('other');
+  });
+
+  it('is needed only when the destination has a staged sibling not its own, or this process left some', () => {
+    const root = '/srv/app';
+    const look = ['app', `.fanout-${OWN}.app`, '.fanout-0123456789ab.my.app', '.fanout-mine.app', 'other'];
+    expect(needsSweep('t4', root, OWN, look)).toBe(false);
+    expect(needsSweep('t4', root, OWN, [...look, '.fanout-0123456789ab.app'])).toBe(true);
+    rememberOrphans('t4', ['/elsewhere/.fanout-0123456789ab.x']);
+    expect(needsSweep('t4', root, OWN, look)).toBe(true);
   });
 });
