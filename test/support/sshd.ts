@@ -53,7 +53,7 @@ import {
 } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const FIXTURE_USER = 'fanout-test';
 
@@ -392,6 +392,8 @@ export async function restartHost(host: SshFixtureHost): Promise<void> {
 
 export interface ExtraSshd {
   readonly host: SshFixtureHost;
+  /** A known_hosts file that holds this sshd's key alone (the fixtures' shared file does not). */
+  readonly knownHostsFile: string;
   stop(): Promise<void>;
 }
 
@@ -416,7 +418,9 @@ export async function startSshd(
   const host = describeHost(info, options.host, port, options.alias ?? `extra-${options.host}`);
   if (options.sshdConfig) appendFileSync(host.sshdConfigFile, `${options.sshdConfig.join('\n')}\n`);
   await launch(host);
-  return { host, stop: () => killHost(host) };
+  const knownHostsFile = join(dirname(host.sshdConfigFile), 'known_hosts');
+  writeFileSync(knownHostsFile, `${host.knownHostsLine}\n`);
+  return { host, knownHostsFile, stop: () => killHost(host) };
 }
 
 const OWNER_FILE = 'owner.pid';

@@ -12,7 +12,6 @@ import { cutUpload } from './cut.js';
 import { describeTree, leftovers, makeTree, scratch } from './tree.js';
 
 let sshd: ExtraSshd;
-let knownHostsFile: string;
 
 beforeAll(async () => {
   // An sshd of this file's own whose sessions find every command of /usr/bin but tar.
@@ -21,8 +20,6 @@ beforeAll(async () => {
   for (const name of readdirSync('/usr/bin'))
     if (name !== 'tar') symlinkSync(join('/usr/bin', name), join(bin, name));
   sshd = await startSshd(fixtures(), { host: '127.0.0.23', sshdConfig: [`SetEnv PATH=${bin}`] });
-  knownHostsFile = join(scratch('fanout-no-tar-'), 'known_hosts');
-  writeFileSync(knownHostsFile, `${sshd.host.knownHostsLine}\n`);
 });
 
 afterAll(async () => {
@@ -32,7 +29,7 @@ afterAll(async () => {
 
 describe('an SSH host without tar', () => {
   it('takes and gives trees file by file over SFTP', { timeout: 60_000 }, async () => {
-    const shell = $.ssh(optionsFor(sshd.host, { knownHostsFile }));
+    const shell = $.ssh(optionsFor(sshd.host, { knownHostsFile: sshd.knownHostsFile }));
     expect((await shell`command -v tar`.nothrow()).exitCode).not.toBe(0);
     const source = scratch();
     makeTree(source);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from '../../src/dollar.js';
@@ -10,13 +10,10 @@ import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
 import { scratch } from './tree.js';
 
 let sshd: ExtraSshd;
-let knownHostsFile: string;
 
 beforeAll(async () => {
   // An sshd of this file's own that serves SFTP and nothing else, whatever command a session asks for.
   sshd = await startSshd(fixtures(), { host: '127.0.0.24', sshdConfig: ['ForceCommand internal-sftp'] });
-  knownHostsFile = join(scratch('fanout-sftp-only-'), 'known_hosts');
-  writeFileSync(knownHostsFile, `${sshd.host.knownHostsLine}\n`);
 });
 
 afterAll(async () => {
@@ -25,9 +22,9 @@ afterAll(async () => {
 });
 
 describe('an SSH host that only serves SFTP', () => {
-  // The staging sweep an upload runs beside its SFTP write is a command: it must fail here, not hang.
+  // Nothing of it may need a shell: the staging sweep, when an upload needs one, is a command, which fails here.
   it('takes and gives single files', { timeout: 30_000 }, async () => {
-    const shell = $.ssh(optionsFor(sshd.host, { knownHostsFile }));
+    const shell = $.ssh(optionsFor(sshd.host, { knownHostsFile: sshd.knownHostsFile }));
     const dir = scratch('fanout-remote-');
     execFileSync('chown', [sshd.host.user, dir]);
     const remote = join(dir, 'data.bin');

@@ -1,7 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from '../../../src/dollar.js';
 import { ConnectionError } from '../../../src/errors.js';
@@ -17,12 +14,9 @@ import {
 import { cleanUp, fixtures, optionsFor, survivorsOf, waitForProcess } from './helpers.js';
 
 let extra: ExtraSshd;
-let knownHostsFile: string;
 
 beforeAll(async () => {
   extra = await startSshd(fixtures(), { host: '127.0.0.20' });
-  knownHostsFile = join(mkdtempSync(join(tmpdir(), 'fanout-faults-')), 'known_hosts');
-  writeFileSync(knownHostsFile, `${extra.host.knownHostsLine}\n`);
 });
 
 afterEach(() => cleanUp('sleep 100.48'));
@@ -71,7 +65,7 @@ describe('SSH faults', () => {
   });
 
   it('fails the running command with CONNECTION_LOST when its sshd is killed, then reconnects', async () => {
-    const shell = $.ssh(optionsFor(extra.host, { knownHostsFile }));
+    const shell = $.ssh(optionsFor(extra.host, { knownHostsFile: extra.knownHostsFile }));
     const running = shell`sleep 100.4848; echo never`.catch((caught: unknown) => caught);
     await waitForProcess('100.4848');
     await killHost(extra.host);
@@ -84,7 +78,7 @@ describe('SSH faults', () => {
   });
 
   it('settles promptly after SIGKILL when the host stops answering, with a ConnectionError', async () => {
-    const shell = $.ssh(optionsFor(extra.host, { knownHostsFile }));
+    const shell = $.ssh(optionsFor(extra.host, { knownHostsFile: extra.knownHostsFile }));
     const command = shell({ killGrace: '300ms' })`sleep 100.4849`;
     const running = command.catch((caught: unknown) => caught);
     await waitForProcess('100.4849');

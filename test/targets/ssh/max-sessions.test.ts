@@ -1,6 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from '../../../src/dollar.js';
 import { closeSshConnections, getSshPoolStats } from '../../../src/targets/ssh/index.js';
@@ -8,13 +6,10 @@ import { startSshd, type ExtraSshd } from '../../support/sshd.js';
 import { fixtures, optionsFor } from './helpers.js';
 
 let sshd: ExtraSshd;
-let knownHostsFile: string;
 
 beforeAll(async () => {
   // An sshd of this file's own, with OpenSSH's default MaxSessions (10) and its log to read.
   sshd = await startSshd(fixtures(), { host: '127.0.0.21' });
-  knownHostsFile = join(mkdtempSync(join(tmpdir(), 'fanout-max-sessions-')), 'known_hosts');
-  writeFileSync(knownHostsFile, `${sshd.host.knownHostsLine}\n`);
 });
 
 afterAll(async () => {
@@ -27,7 +22,7 @@ describe('a root login at MaxSessions 10', () => {
     'runs 100 concurrent commands without one failing and without going over the session cap',
     { timeout: 120_000 },
     async () => {
-      const shell = $.ssh(optionsFor(sshd.host, { user: 'root', knownHostsFile }));
+      const shell = $.ssh(optionsFor(sshd.host, { user: 'root', knownHostsFile: sshd.knownHostsFile }));
       const started = Date.now();
       const results = await Promise.all(
         Array.from({ length: 100 }, (_, index) => shell`sleep 0.3; echo ${index}`.nothrow()),
