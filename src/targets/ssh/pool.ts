@@ -32,12 +32,14 @@ const sockets = new SocketBudget(processSocketBudget, closeOneIdle);
  * Idle agents cannot be left to idle out: their timers do not keep Node running, nor would anything else.
  */
 function closeOneIdle(): void {
-  const idle = [...entries.values()].filter(({ connection }) => {
-    return connection && !connection.closed && !connection.busy && !connection.settings.jump;
-  });
-  const unused = idle.find((entry) => entry.connection!.unused);
-  if (unused) return unused.connection!.close();
-  idle[0]?.closeIdleAgents?.();
+  let withIdleAgents: PoolEntry | undefined;
+  for (const entry of entries.values()) {
+    const connection = entry.connection;
+    if (!connection || connection.closed || connection.busy || connection.settings.jump) continue;
+    if (connection.unused) return connection.close();
+    withIdleAgents ??= entry;
+  }
+  withIdleAgents?.closeIdleAgents?.();
 }
 
 /**
