@@ -12,5 +12,5 @@ npm run --silent lint || exit 1
 npm run --silent build >/dev/null || exit 1
 npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/results.json "$@"
 status=$?
-node scripts/summary.mjs .tmp/results.json
+node scripts/summary.mjs .tmp/results.json "$status"
 exit $status
