@@ -4,16 +4,19 @@
  *
  * P1: push one 100 MB file to 8 hosts. P2: push a tree of 2,000 small files to 8 hosts. P3: pull a 20 MB
  * file from each of 8 hosts. The fixtures share this machine's disk, so every tool writes one remote path;
- * after each run every copy is checked by sha256. Prints wall times, the ratio to the best peer and
- * fanout's peak RSS. A tool that fails (parallel-rsync without rsync installed) is reported, not ranked.
+ * after each run every copy is checked by sha256. Prints the median wall time of BENCH_RUNS runs (default
+ * 3, in alternating order), the ratio to the best peer and fanout's peak RSS. A tool that fails
+ * (parallel-rsync without rsync installed) is reported, not ranked. Like its peers, fanout runs as a
+ * process of its own, start-up included: plain Node on the built package (the npm script builds it first),
+ * as it is used. BENCH_ONLY=P1 (a name's start) runs one workload.
  */
 import { execFileSync, execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSshTarget, closeSshConnections } from '../src/targets/ssh/index.js';
-import { download, upload } from '../src/transfer/transfer.js';
 import { startSshFixtures } from '../test/support/sshd.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -62,25 +65,28 @@ writeFileSync(hostsFile, info.hosts.map((h) => `${h.host}:${h.port} ${h.user}`).
 const sshOpts = `-i ${info.identityFile} -o UserKnownHostsFile=${info.knownHostsFile} -o StrictHostKeyChecking=yes -o BatchMode=yes`;
 const port = info.hosts[0]!.port;
 const hosts = info.hosts.map((h) => h.host).join('\n');
-const targets = () =>
-  info.hosts.map((h) =>
-    createSshTarget({
-      host: h.host,
-      port: h.port,
-      user: h.user,
-      identityFile: info.identityFile,
-      knownHostsFile: info.knownHostsFile,
-      configFile: false,
-      agent: false,
-    }),
-  );
+let peakRss = 0;
+/** Runs one fanout transfer to or from every host in a process of its own (see transfer-fanout.mjs). */
+function fanout(kind: 'upload' | 'download', from: string, to: string): void {
+  const job = {
+    kind,
+    hosts: info.hosts.map((h) => ({ host: h.host, port: h.port, user: h.user })),
+    identityFile: info.identityFile,
+    knownHostsFile: info.knownHostsFile,
+    from,
+    to,
+  };
+  const output = execFileSync(process.execPath, ['bench/transfer-fanout.mjs', JSON.stringify(job)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  peakRss = Math.max(peakRss, (JSON.parse(output) as { maxRss: number }).maxRss);
+}
 const sh = (command: string): void => void execSync(command, { stdio: ['ignore', 'ignore', 'inherit'] });
 const clean = (): void => {
   for (const name of readdirSync(remote))
     if (name !== 'pull.bin') rmSync(join(remote, name), { recursive: true, force: true });
 };
-let peakRss = 0;
-setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20).unref();
 
 interface Cell {
   readonly tool: string;
@@ -93,7 +99,7 @@ const workloads: Array<{ name: string; cells: Cell[]; check: () => boolean }> = 
     cells: [
       {
         tool: 'fanout',
-        run: () => Promise.all(targets().map((t) => upload(t, big, join(remote, 'big.bin')))),
+        run: () => fanout('upload', big, join(remote, 'big.bin')),
       },
       {
         tool: 'parallel-scp',
@@ -116,7 +122,7 @@ const workloads: Array<{ name: string; cells: Cell[]; check: () => boolean }> = 
     name: 'P2 push 2,000 files to 8',
     check: () => treeHash(join(remote, 'tree')) === treeHash(tree),
     cells: [
-      { tool: 'fanout', run: () => Promise.all(targets().map((t) => upload(t, tree, join(remote, 'tree')))) },
+      { tool: 'fanout', run: () => fanout('upload', tree, join(remote, 'tree')) },
       {
         tool: 'parallel-scp',
         run: () => sh(`parallel-scp -r -h ${hostsFile} -p 8 -t 0 -x "${sshOpts}" ${tree} ${remote}/`),
@@ -143,12 +149,7 @@ const workloads: Array<{ name: string; cells: Cell[]; check: () => boolean }> = 
     cells: [
       {
         tool: 'fanout',
-        run: () =>
-          Promise.all(
-            targets().map((t, i) =>
-              download(t, pullFile, join(work, 'pulled', `h${i}`, 'pull.bin'), { mkdirs: true }),
-            ),
-          ),
+        run: () => fanout('download', pullFile, join(work, 'pulled')),
       },
       {
         tool: 'parallel-slurp',
@@ -168,24 +169,40 @@ const workloads: Array<{ name: string; cells: Cell[]; check: () => boolean }> = 
   },
 ];
 
+/** One timed run of a cell, its copies checked: seconds, or NaN when it failed or copied wrong. */
+async function measure(cell: Cell, check: () => boolean): Promise<number> {
+  clean();
+  rmSync(join(work, 'pulled'), { recursive: true, force: true });
+  mkdirSync(join(work, 'pulled'));
+  const seconds = await time(cell.run).catch(() => Number.NaN);
+  return !Number.isNaN(seconds) && check() ? seconds : Number.NaN;
+}
+
+const median = (values: number[]): number =>
+  values.some(Number.isNaN) ? Number.NaN : values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 try {
-  for (const workload of workloads) {
-    const results: Array<{ tool: string; seconds: number; ok: boolean }> = [];
-    for (const cell of workload.cells) {
-      clean();
-      rmSync(join(work, 'pulled'), { recursive: true, force: true });
-      mkdirSync(join(work, 'pulled'));
-      const seconds = await time(cell.run).catch(() => Number.NaN);
-      if (cell.tool === 'fanout') await closeSshConnections();
-      results.push({ tool: cell.tool, seconds, ok: !Number.isNaN(seconds) && workload.check() });
+  for (const workload of workloads.filter((w) => w.name.startsWith(process.env.BENCH_ONLY ?? ''))) {
+    // Runs alternate the order of the tools, so that none is always first (or always after the same one).
+    const times = workload.cells.map(() => [] as number[]);
+    for (let run = 0; run < RUNS; run++) {
+      const order = workload.cells.map((_, index) => index);
+      if (run % 2 === 1) order.reverse();
+      for (const index of order) times[index]!.push(await measure(workload.cells[index]!, workload.check));
     }
-    const best = Math.min(...results.filter((r) => r.tool !== 'fanout' && r.ok).map((r) => r.seconds));
-    console.log(workload.name);
+    const results = workload.cells.map((cell, index) => ({
+      tool: cell.tool,
+      seconds: median(times[index]!),
+    }));
+    const best = Math.min(
+      ...results.filter((r) => r.tool !== 'fanout' && !Number.isNaN(r.seconds)).map((r) => r.seconds),
+    );
+    console.log(`${workload.name} (median of ${RUNS})`);
     for (const r of results)
       console.log(
         Number.isNaN(r.seconds)
-          ? `  ${r.tool.padEnd(18)}  failed (see its error above): not ranked`
-          : `  ${r.tool.padEnd(18)} ${r.seconds.toFixed(2).padStart(7)} s  ${(r.seconds / best).toFixed(2)}x best peer  sha256 ${r.ok ? 'ok' : 'MISMATCH'}`,
+          ? `  ${r.tool.padEnd(18)}  failed or copied wrong (see above): not ranked`
+          : `  ${r.tool.padEnd(18)} ${r.seconds.toFixed(2).padStart(7)} s  ${(r.seconds / best).toFixed(2)}x best peer  sha256 ok`,
       );
   }
   console.log(`fanout peak RSS ${(peakRss / 1e6).toFixed(0)} MB`);
