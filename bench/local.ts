@@ -1,6 +1,9 @@
 // npm run bench:local — 500 × `true` and 200 × `sleep 0.05` at concurrency 8: fanout's `$` with its limiter
-// beside xargs -P 8, GNU parallel, a bare Node spawn loop and zx + p-limit, in the same run.
+// beside xargs -P 8, GNU parallel, a bare Node spawn loop and zx + p-limit, in the same run. The in-process
+// rows time the jobs alone; `own process` times a Node process on the built package, start-up included.
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pLimit from 'p-limit';
 import { $ as zx } from 'zx';
 import { $, limit } from '../src/index.js';
@@ -62,6 +65,16 @@ async function workload(name: string, count: number, command: string, xargsArg: 
     seconds: await median(RUNS, () =>
       timeAsync(() => Promise.all(Array.from({ length: count }, () => ours(() => $.run(command))))),
     ),
+  });
+  // As a script runs it: a Node process of its own on the built package, start-up and import included.
+  const script = `import(${JSON.stringify(pathToFileURL(resolve('dist/index.js')).href)}).then(async ({ $, limit }) => {
+    const run = limit(${CONCURRENCY});
+    await Promise.all(Array.from({ length: ${count} }, () => run(() => $.run(${JSON.stringify(command)}))));
+    process.exit(0);
+  })`;
+  rows.push({
+    name: 'fanout $ + limit(8), own process',
+    seconds: await median(RUNS, () => timeShell(`${process.execPath} -e '${script}'`)),
   });
   printTable(
     `${name}: ${count} jobs at concurrency ${CONCURRENCY} (median of ${RUNS})`,
