@@ -1,8 +1,8 @@
 /**
  * `npm run bench:startup`: what every CLI call and every script pays before its first command. Times
- * `node -e 0`, importing fanout, and `fanout --help` (from dist/: run `npm run build` first), each the median
- * of BENCH_RUNS (default 20) runs, as wall time and as CPU time (user + system of the process, which a busy
- * machine disturbs less than wall time), and prints each one's cost over bare Node.
+ * `node -e 0`, importing fanout, and `fanout --help` (from dist/, which the npm script builds first), each
+ * the median of BENCH_RUNS (default 20) runs, as wall time and as CPU time (user + system of the process,
+ * which a busy machine disturbs less than wall time), and prints each one's cost over bare Node.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
