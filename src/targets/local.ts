@@ -5,7 +5,7 @@ import { validateOptions } from '../internal/validate.js';
 import { AgentPool } from './remote/agent-pool.js';
 import type { AgentChannel, AgentHandlers } from './remote/agent.js';
 import { AGENT_LAUNCH } from './remote/scripts.js';
-import type { ExitStatus, RunningCommand, SpawnRequest, Target } from './target.js';
+import { flowOf, type ExitStatus, type RunningCommand, type SpawnRequest, type Target } from './target.js';
 
 /** Options of a local target. */
 export interface LocalTargetOptions {
@@ -110,14 +110,6 @@ function envChanges(
   return changes;
 }
 
-/** Stops or starts reading a command's stdout and stderr, as the other targets pause their transport. */
-function pauseReading(streams: readonly (Readable | null)[], paused: boolean): void {
-  for (const stream of streams) {
-    if (paused) stream?.pause();
-    else stream?.resume();
-  }
-}
-
 /**
  * Runs commands on this machine with `/bin/sh`, each in its own process group so that a kill reaches
  * every process the command started, and none outlives this process, even when it is killed by SIGKILL.
@@ -188,8 +180,7 @@ export class LocalTarget implements Target {
       write: (data) => void stdin.write(data),
       close: () => stdin.end(),
       killGroup: (pid) => killGroup(pid, 'SIGKILL'),
-      pauseOutput: () => pauseReading([stdout, stderr], true),
-      resumeOutput: () => pauseReading([stdout, stderr], false),
+      ...flowOf(stdout, stderr),
       setBusy: (busy) => {
         setRef(child, busy);
         for (const stream of [stdin, stdout, stderr])
@@ -269,8 +260,7 @@ export class LocalTarget implements Target {
       kill(signal) {
         if (pid !== undefined && liveGroups.has(pid)) killGroup(pid, signal);
       },
-      pauseOutput: () => pauseReading([child.stdout, child.stderr], true),
-      resumeOutput: () => pauseReading([child.stdout, child.stderr], false),
+      ...flowOf(child.stdout, child.stderr),
     };
   }
 }

@@ -38,6 +38,26 @@ export interface OutputFlow {
   resumeOutput(): void;
 }
 
+/** What a transport reads a command's output from: pausing it stops the reading. */
+interface Pausable {
+  pause(): unknown;
+  resume(): unknown;
+}
+
+/**
+ * The OutputFlow of a command whose output a transport reads from `sources` (a channel, a socket, a pair of
+ * pipes): pausing it pauses them all.
+ *
+ * @example
+ * const exec: WrapperExec = { stdin: channel, ended, destroy: () => channel.close(), ...flowOf(channel) };
+ */
+export function flowOf(...sources: ReadonlyArray<Pausable | null | undefined>): OutputFlow {
+  return {
+    pauseOutput: () => sources.forEach((source) => source?.pause()),
+    resumeOutput: () => sources.forEach((source) => source?.resume()),
+  };
+}
+
 /** A command a target has started. */
 export interface RunningCommand extends Partial<OutputFlow> {
   /**

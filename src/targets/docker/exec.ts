@@ -8,6 +8,7 @@ import { toDockerError, type DockerErrorContext } from './docker-errors.js';
 import { waitForExitCode } from './exit-status.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { rawTtyOutput, TTY_SETUP } from '../remote/tty.js';
+import { flowOf } from '../target.js';
 
 /** Where and how a target runs its execs. */
 export interface ExecContext extends Omit<DockerErrorContext, 'command'> {
@@ -137,8 +138,7 @@ export class DockerTransport implements WrapperTransport {
       stdin: stream,
       ended,
       destroy: () => stream.destroy(),
-      pauseOutput: () => stream.pause(),
-      resumeOutput: () => stream.resume(),
+      ...flowOf(stream),
     };
     this.#containers.set(wrapper, opened.container);
     return wrapper;
@@ -188,8 +188,7 @@ export class DockerTransport implements WrapperTransport {
       close: () => stream.end(),
       setBusy: (busy) => (busy ? socket.ref?.() : socket.unref?.()),
       killGroup: (pid) => void this.#kill(container, pid, 'SIGKILL'),
-      pauseOutput: () => stream.pause(),
-      resumeOutput: () => stream.resume(),
+      ...flowOf(stream),
     };
   }
 

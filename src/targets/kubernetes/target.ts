@@ -5,7 +5,7 @@ import type { AgentChannel, AgentHandlers } from '../remote/agent.js';
 import { runOnWrapper, type WrapperExec, type WrapperTransport } from '../remote/dedicated.js';
 import { rawTtyOutput, TTY_SETUP } from '../remote/tty.js';
 import { AGENT_LAUNCH, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
-import type { RunningCommand, SpawnRequest, Target } from '../target.js';
+import { flowOf, type RunningCommand, type SpawnRequest, type Target } from '../target.js';
 import { openExecSession, type ExecLocation, type ExecRequest, type ExecSession } from './exec-session.js';
 import { mapConnectError } from './map-error.js';
 import { interpretExecEnd } from './outcome.js';
@@ -119,8 +119,7 @@ export class KubernetesTarget implements Target, WrapperTransport {
       stdin: toWritable(session),
       ended: ended.then((end) => interpretExecEnd(end, { target: this.id, command })),
       destroy: () => session.destroy(),
-      pauseOutput: () => session.pause(),
-      resumeOutput: () => session.resume(),
+      ...flowOf(session),
     };
     this.#sessions.set(exec, session);
     return exec;
@@ -162,8 +161,7 @@ export class KubernetesTarget implements Target, WrapperTransport {
       close: () => (session.canCloseStdin ? session.closeStdin() : session.destroy()),
       setBusy: (busy) => session.setRef(busy),
       killGroup: (pid) => this.#killGroup(pid, 'SIGKILL'),
-      pauseOutput: () => session.pause(),
-      resumeOutput: () => session.resume(),
+      ...flowOf(session),
     };
   }
 

@@ -4,7 +4,7 @@ import { quote } from '../../internal/quote.js';
 import type { AgentChannel, AgentHandlers } from '../remote/agent.js';
 import type { WrapperExec, WrapperTransport } from '../remote/dedicated.js';
 import { AGENT_LAUNCH, buildKillScript, WRAPPER_SCRIPT } from '../remote/scripts.js';
-import type { ExitStatus } from '../target.js';
+import { flowOf, type ExitStatus } from '../target.js';
 import type { Connection } from './connection.js';
 import { SshFailure, toConnectionError } from './failure.js';
 import { acquireConnection, currentConnection, openSpareConnection } from './pool.js';
@@ -182,8 +182,7 @@ export class SshTransport implements WrapperTransport {
       ended,
       destroy: () => channel.close(),
       // A paused channel stops adjusting its window once ssh2's buffer is full: the host stops sending.
-      pauseOutput: () => channel.pause(),
-      resumeOutput: () => channel.resume(),
+      ...flowOf(channel),
     };
     this.#channels.set(exec, { connection, channel });
     return exec;
@@ -247,8 +246,7 @@ export class SshTransport implements WrapperTransport {
         release = busy ? connection.hold() : undefined;
       },
       killGroup: (pid) => this.#killOutside(connection, pid, 'SIGKILL'),
-      pauseOutput: () => channel.pause(),
-      resumeOutput: () => channel.resume(),
+      ...flowOf(channel),
     };
   }
 
