@@ -4,13 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { sshInventory } from '../support/fleets.js';
-import { describeTree, makeTree, scratch } from './tree.js';
+import { describeTree, makeTree, ownedScratch, scratch } from './tree.js';
 
-function remoteRoot(): string {
-  const dir = scratch('fanout-remote-');
-  execFileSync('chown', [inject('ssh').user, dir]);
-  return dir;
-}
+const remoteRoot = () => ownedScratch(inject('ssh').user);
 
 describe('fanout push and pull over the sshd fixtures', { timeout: 300_000 }, () => {
   it('push copies a tree to every target as one job each, with a joblog', async () => {

@@ -10,16 +10,12 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { survivorsOf, waitFor } from '../support/processes.js';
 import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
 import { cutUpload } from './cut.js';
-import { describeTree, leftovers, makeTree, scratch } from './tree.js';
+import { describeTree, leftovers, makeTree, ownedScratch, scratch } from './tree.js';
 
 const host = fixtures().hosts[1]!;
 const web = () => $.ssh(optionsFor(host));
 
-function ownedDir(): string {
-  const dir = scratch('fanout-remote-');
-  execFileSync('chown', [host.user, dir]);
-  return dir;
-}
+const ownedDir = () => ownedScratch(host.user);
 
 /** A local file of `mb` megabytes of varied bytes. */
 function bigFile(mb: number): string {

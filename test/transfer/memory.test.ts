@@ -6,7 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
 import { createKubeconfigDir } from '../support/kube-config.js';
 import { startKubePeer } from '../support/kube-peer.js';
-import { scratch } from './tree.js';
+import { ownedScratch, scratch } from './tree.js';
 import '../support/docker-context.js';
 
 const GIB = 1024 ** 3;
@@ -113,8 +113,7 @@ describe('transfers stream with bounded memory', { timeout: 300_000 }, () => {
   it('a 1 GiB file goes to and comes back from an SSH host (SFTP) in under 150 MB of RSS', async () => {
     const host = fixtures().hosts[2]!;
     const dir = scratch();
-    const remote = scratch('fanout-remote-');
-    execFileSync('chown', [host.user, remote]);
+    const remote = ownedScratch(host.user);
     removals.push(() => rmSync(dir, { recursive: true, force: true }));
     removals.push(() => rmSync(remote, { recursive: true, force: true }));
     const result = await runChild({

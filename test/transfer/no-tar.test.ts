@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +8,7 @@ import { startFaultProxy } from '../support/fault-proxy.js';
 import { startSshd, type ExtraSshd } from '../support/sshd.js';
 import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
 import { cutUpload } from './cut.js';
-import { describeTree, leftovers, makeTree, scratch } from './tree.js';
+import { describeTree, leftovers, makeTree, ownedScratch, scratch } from './tree.js';
 
 let sshd: ExtraSshd;
 
@@ -33,8 +32,7 @@ describe('an SSH host without tar', () => {
     expect((await shell`command -v tar`.nothrow()).exitCode).not.toBe(0);
     const source = scratch();
     makeTree(source);
-    const dir = scratch('fanout-remote-');
-    execFileSync('chown', [sshd.host.user, dir]);
+    const dir = ownedScratch(sshd.host.user);
     const remote = join(dir, 'app');
     const up = await upload(shell, source, remote, { checksum: true });
     expect(up).toMatchObject({ files: 6, bytes: 70_022 });
@@ -60,8 +58,7 @@ describe('an SSH host without tar', () => {
         const source = scratch();
         makeTree(source);
         writeFileSync(join(source, 'sub/middle.bin'), Buffer.alloc(64 * 1024 * 1024, 6));
-        const dir = scratch('fanout-remote-');
-        execFileSync('chown', [sshd.host.user, dir]);
+        const dir = ownedScratch(sshd.host.user);
         const remote = join(dir, 'app');
         // Out of reach until the upload has failed: it cannot remove what it staged.
         const error = await cutUpload(shell, source, remote, proxy);

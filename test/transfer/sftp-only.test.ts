@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +6,7 @@ import { closeSshConnections } from '../../src/targets/ssh/index.js';
 import { download, upload } from '../../src/transfer/transfer.js';
 import { startSshd, type ExtraSshd } from '../support/sshd.js';
 import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
-import { scratch } from './tree.js';
+import { ownedScratch, scratch } from './tree.js';
 
 let sshd: ExtraSshd;
 
@@ -25,8 +24,7 @@ describe('an SSH host that only serves SFTP', () => {
   // Nothing of it may need a shell: the staging sweep, when an upload needs one, is a command, which fails here.
   it('takes and gives single files', { timeout: 30_000 }, async () => {
     const shell = $.ssh(optionsFor(sshd.host, { knownHostsFile: sshd.knownHostsFile }));
-    const dir = scratch('fanout-remote-');
-    execFileSync('chown', [sshd.host.user, dir]);
+    const dir = ownedScratch(sshd.host.user);
     const remote = join(dir, 'data.bin');
     const data = Buffer.from('only sftp here\n'.repeat(1000));
     await upload(shell, data, remote);

@@ -6,17 +6,12 @@ import { $ } from '../../src/dollar.js';
 import { closeSshConnections } from '../../src/targets/ssh/index.js';
 import { download, upload } from '../../src/transfer/transfer.js';
 import { fixtures, optionsFor } from '../targets/ssh/helpers.js';
-import { describeTree, leftovers, makeTree, OLD_MTIME, scratch } from './tree.js';
+import { describeTree, leftovers, makeTree, OLD_MTIME, ownedScratch, scratch } from './tree.js';
 
 const host = fixtures().hosts[0]!;
 const web = () => $.ssh(optionsFor(host));
 
-/** A directory the fixture user owns (the sshd fixtures run on this machine). */
-function remoteDir(): string {
-  const dir = scratch('fanout-remote-');
-  execFileSync('chown', [host.user, dir]);
-  return dir;
-}
+const remoteDir = () => ownedScratch(host.user);
 
 afterAll(() => closeSshConnections());
 

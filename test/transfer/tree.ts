@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -18,6 +19,13 @@ import { join } from 'node:path';
 export function scratch(prefix = 'fanout-transfer-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** A fresh directory on this machine that `user` owns: where an SSH fixture logging in as them may write. */
+export function ownedScratch(user: string): string {
+  const dir = scratch('fanout-remote-');
+  execFileSync('chown', [user, dir]);
   return dir;
 }
 
